@@ -1,0 +1,341 @@
+//! The unified refund outcome every provider's responses are interpreted into.
+//!
+//! An [`Outcome`] answers three questions: where does the refund stand ([`Status`]), why ([`Reason`]), and what must
+//! the caller do next ([`NextStep`]). It always keeps the provider's raw codes and message ([`ProviderRaw`]) for
+//! support and logs.
+//!
+//! The four statuses carry a promise about money:
+//!
+//! | Status | Promise | Typical next step |
+//! |---|---|---|
+//! | [`Status::Succeeded`] | the refund is done | [`NextStep::Nothing`] |
+//! | [`Status::Failed`] | final: this request moved no money (the provider said a decisive no) | fix, re-enter the OTP, or stop |
+//! | [`Status::Pending`] | the provider has it and has not finished, or nothing ran yet and it may be retried later | [`NextStep::PollLater`] |
+//! | [`Status::Indeterminate`] | nobody knows yet whether money moved | [`NextStep::Inquire`]: **never re-send a money-moving call** |
+
+use crate::money::Money;
+
+/// The payment provider a response came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provider {
+    /// Eko India Financial Services.
+    Eko,
+}
+
+impl Provider {
+    /// The provider's short name (`"eko"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Eko => "eko",
+        }
+    }
+}
+
+/// Where a refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The refund is done.
+    Succeeded,
+    /// Final: the request moved no money and the provider said why ([`Outcome::reason`]).
+    Failed,
+    /// Not finished: the provider is processing it, or it is waiting for the customer (an OTP) or for another
+    /// transaction; see [`Outcome::next_step`].
+    Pending,
+    /// Unknown: money may or may not have moved. Inquire before anything else; never re-send a money-moving call.
+    Indeterminate,
+}
+
+impl Status {
+    /// Lower-case name (`"succeeded"`, `"failed"`, `"pending"`, `"indeterminate"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Pending => "pending",
+            Status::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// Why the outcome is what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The refund was made (or an inquiry shows it was).
+    Refunded,
+    /// The refund OTP was sent to the customer (see [`Outcome::otp`]).
+    OtpSent,
+    /// The OTP the customer gave is wrong.
+    OtpInvalid,
+    /// The OTP has expired: request a new one.
+    OtpExpired,
+    /// The transaction was refunded already.
+    AlreadyRefunded,
+    /// The transaction is not in a refundable state (e.g. the original succeeded).
+    NotRefundable,
+    /// An inquiry shows the refund has not happened: the original is still waiting to be refunded.
+    NotRefunded,
+    /// The partner's wallet balance is insufficient.
+    InsufficientBalance,
+    /// Another transaction of the same user is in progress; nothing was executed.
+    AnotherTransactionInProgress,
+    /// The provider does not know the transaction id.
+    TransactionNotFound,
+    /// The provider rejected request fields (see [`Outcome::field_errors`]).
+    Validation,
+    /// Authentication failed or the request's timestamp was not accepted (clock skew); nothing was executed.
+    AuthOrClock,
+    /// Wrong URL, method or content type (HTTP 404/405/415): a configuration problem; nothing was executed.
+    Configuration,
+    /// The provider declined with a documented code (see [`Outcome::raw`]).
+    Declined,
+    /// The provider reports the transaction as initiated, on hold or awaiting a response.
+    InProgress,
+    /// HTTP 429: rate limited.
+    RateLimited,
+    /// HTTP 5xx, or another status that says nothing about the refund.
+    ServerError,
+    /// The response body could not be understood.
+    UnreadableResponse,
+    /// A code or status refundkit does not know. Never treated as a failure.
+    UnknownCode,
+    /// The provider answered "success" without saying the refund is done.
+    Unconfirmed,
+}
+
+impl Reason {
+    /// snake_case name, as used in the conformance vectors (`"otp_invalid"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Refunded => "refunded",
+            Reason::OtpSent => "otp_sent",
+            Reason::OtpInvalid => "otp_invalid",
+            Reason::OtpExpired => "otp_expired",
+            Reason::AlreadyRefunded => "already_refunded",
+            Reason::NotRefundable => "not_refundable",
+            Reason::NotRefunded => "not_refunded",
+            Reason::InsufficientBalance => "insufficient_balance",
+            Reason::AnotherTransactionInProgress => "another_transaction_in_progress",
+            Reason::TransactionNotFound => "transaction_not_found",
+            Reason::Validation => "validation",
+            Reason::AuthOrClock => "auth_or_clock",
+            Reason::Configuration => "configuration",
+            Reason::Declined => "declined",
+            Reason::InProgress => "in_progress",
+            Reason::RateLimited => "rate_limited",
+            Reason::ServerError => "server_error",
+            Reason::UnreadableResponse => "unreadable_response",
+            Reason::UnknownCode => "unknown_code",
+            Reason::Unconfirmed => "unconfirmed",
+        }
+    }
+}
+
+/// What the caller must do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NextStep {
+    /// Nothing: the outcome is final.
+    Nothing,
+    /// Ask the customer for the OTP, then initiate the refund with it.
+    CollectOtp,
+    /// The provider said the OTP was sent but gave no reference: the SMS may not have gone out. Collect the OTP if
+    /// the customer has one; otherwise offer a resend after at least 60 seconds.
+    CollectOtpOrResendLater,
+    /// The OTP was wrong: ask the customer to enter it again.
+    ReenterOtp,
+    /// The OTP expired: request a new one, then initiate the refund with it.
+    RequestNewOtp,
+    /// The outcome is unknown: inquire (transaction inquiry / status) before anything else, and never re-send the
+    /// money-moving request.
+    Inquire,
+    /// The provider is still processing: ask for the status again later.
+    PollLater,
+    /// Nothing was executed: the same request may be made again later (with a fresh signature).
+    RetryLater,
+    /// Credentials, URL, clock or another setting is wrong: fix the configuration.
+    FixConfiguration,
+    /// The request's fields were rejected: fix the input.
+    FixInput,
+}
+
+impl NextStep {
+    /// snake_case name, as used in the conformance vectors (`"inquire"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NextStep::Nothing => "nothing",
+            NextStep::CollectOtp => "collect_otp",
+            NextStep::CollectOtpOrResendLater => "collect_otp_or_resend_later",
+            NextStep::ReenterOtp => "reenter_otp",
+            NextStep::RequestNewOtp => "request_new_otp",
+            NextStep::Inquire => "inquire",
+            NextStep::PollLater => "poll_later",
+            NextStep::RetryLater => "retry_later",
+            NextStep::FixConfiguration => "fix_configuration",
+            NextStep::FixInput => "fix_input",
+        }
+    }
+}
+
+/// Details of a refund OTP dispatch.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OtpDispatch {
+    /// The reference to send with the OTP when initiating the refund. Opaque: store it verbatim.
+    pub otp_ref_id: Option<String>,
+    /// `true` when the provider answered success without a reference: the SMS may not have been sent.
+    pub dispatch_unconfirmed: bool,
+    /// The OTP itself, when a test environment returns it inline (Eko UAT does). Never expect it in production.
+    pub test_otp: Option<String>,
+}
+
+/// What the provider reported about a refund. Amounts the provider sent that are not exact money are left out and
+/// named in [`Outcome::warnings`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RefundDetails {
+    /// The provider's id of the refund transaction (Eko `refund_tid`).
+    pub refund_id: Option<String>,
+    /// The id of the original transaction (Eko `tid`).
+    pub original_id: Option<String>,
+    /// The original transaction's amount.
+    pub original_amount: Option<Money>,
+    /// The total refunded (Eko: amount plus fee).
+    pub refunded_amount: Option<Money>,
+    /// Fee reversed.
+    pub fee: Option<Money>,
+    /// TDS reversed.
+    pub tds: Option<Money>,
+    /// Commission reversed.
+    pub commission_reverse: Option<Money>,
+    /// The partner's wallet balance after the refund.
+    pub balance: Option<Money>,
+    /// Currency code (`INR`).
+    pub currency: Option<String>,
+    /// When the provider made the refund, as it wrote it (ISO-8601).
+    pub completed_at: Option<String>,
+    /// The provider's transaction status code (Eko `tx_status`), as text.
+    pub provider_status: Option<String>,
+    /// The provider's description of that status (Eko `txstatus_desc`).
+    pub provider_status_text: Option<String>,
+}
+
+/// A field the provider rejected, with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field as the provider named it (`otp`, `tid`).
+    pub field: String,
+    /// The provider's message, with template tokens such as `{2}` removed.
+    pub problem: String,
+}
+
+/// One raw code from the provider's response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderCode {
+    /// The field it came from (`status`, `response_status_id`, `response_type_id`, `tx_status`).
+    pub name: String,
+    /// Its value, as text.
+    pub value: String,
+}
+
+/// The provider's raw answer, kept for support and logs. Never contains credentials or OTPs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRaw {
+    /// Which provider answered.
+    pub provider: Provider,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The codes found in the body, in a fixed order.
+    pub codes: Vec<ProviderCode>,
+    /// The provider's message with template tokens (`{2} {3}`) removed and white space collapsed.
+    pub message: Option<String>,
+    /// The message exactly as received.
+    pub raw_message: Option<String>,
+}
+
+impl ProviderRaw {
+    /// The value of the raw code with this name.
+    pub fn code(&self, name: &str) -> Option<&str> {
+        self.codes.iter().find(|c| c.name == name).map(|c| c.value.as_str())
+    }
+}
+
+/// The interpretation of one provider response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "an outcome says what to do next; ignoring it can lose or double a refund"]
+#[non_exhaustive]
+pub struct Outcome {
+    /// Where the refund stands.
+    pub status: Status,
+    /// Why.
+    pub reason: Reason,
+    /// What to do next.
+    pub next_step: NextStep,
+    /// OTP dispatch details (Eko Get Refund OTP).
+    pub otp: Option<OtpDispatch>,
+    /// Refund details the provider reported.
+    pub refund: Option<RefundDetails>,
+    /// Fields the provider rejected.
+    pub field_errors: Vec<FieldError>,
+    /// The provider's raw codes and message.
+    pub raw: ProviderRaw,
+    /// Things refundkit noticed but could not use, e.g. an amount that is not exact money.
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    pub(crate) fn new(status: Status, reason: Reason, next_step: NextStep, raw: ProviderRaw) -> Self {
+        Outcome {
+            status,
+            reason,
+            next_step,
+            otp: None,
+            refund: None,
+            field_errors: Vec::new(),
+            raw,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Whether the outcome is final (succeeded or failed).
+    pub fn is_final(&self) -> bool {
+        matches!(self.status, Status::Succeeded | Status::Failed)
+    }
+}
+
+/// Removes template tokens such as `{2} {3}` that some provider messages carry, and collapses white space.
+pub fn clean_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) if end > 0 && after[..end].bytes().all(|b| b.is_ascii_digit()) => {
+                out.push_str(&rest[..start]);
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=start]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_tokens_are_removed() {
+        assert_eq!(
+            clean_message("OTP for failed transaction has been sent to customers mobile {2} {3}"),
+            "OTP for failed transaction has been sent to customers mobile"
+        );
+        assert_eq!(clean_message("Wrong TID or OTP {2} {3}"), "Wrong TID or OTP");
+        assert_eq!(clean_message("Invalid_tid_Format {2} {3}"), "Invalid_tid_Format");
+        assert_eq!(clean_message("keep {name} and {} and {12"), "keep {name} and {} and {12");
+        assert_eq!(clean_message("  a\n b  "), "a b");
+    }
+}
