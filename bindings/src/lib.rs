@@ -1,1 +1,251 @@
-uniffi::setup_scaffolding!();
+//! uniffi exports of refundkit for Kotlin, Swift and Python.
+//!
+//! Nothing but conversion lives here: every decision is made by the `refundkit` core. Types are mirrored as uniffi
+//! records (money as `i64` paise) so the core stays free of FFI concerns. Secrets (the Eko access key) are passed as
+//! constructor arguments of objects, never as fields of records, so generated `toString()`/`repr()` cannot print
+//! them.
+
+#![deny(missing_docs)]
+
+use std::sync::Arc;
+
+use refundkit::eko as core_eko;
+use refundkit::Clock as CoreClock;
+
+mod convert;
+pub use convert::*;
+
+uniffi::setup_scaffolding!("refundkit");
+
+/// Errors raised before anything is signed or sent. Input errors name the field; none contains a secret or echoes
+/// the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum RefundkitError {
+    /// A request input is missing or malformed (`field` is its wire name, e.g. `otp`).
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The offending field.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The client configuration is unusable (`field` is e.g. `base_url`).
+    #[error("invalid configuration {field}: {reason}")]
+    Configuration {
+        /// The offending setting.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The operation does not exist in the configured API flavour.
+    #[error("unsupported operation: {reason}")]
+    Unsupported {
+        /// Why.
+        reason: String,
+    },
+    /// Something failed inside refundkit (e.g. the random number generator).
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl From<refundkit::Error> for RefundkitError {
+    fn from(e: refundkit::Error) -> Self {
+        match e {
+            refundkit::Error::InvalidInput { field, problem } => {
+                RefundkitError::InvalidInput { field: field.to_string(), reason: problem.to_string() }
+            }
+            refundkit::Error::Configuration { field, problem } => {
+                RefundkitError::Configuration { field: field.to_string(), reason: problem.to_string() }
+            }
+            refundkit::Error::Unsupported(reason) => RefundkitError::Unsupported { reason: reason.to_string() },
+            other => RefundkitError::Internal { reason: other.to_string() },
+        }
+    }
+}
+
+/// A source of the current time, implementable in Kotlin, Swift or Python. Everything that signs takes one, so tests
+/// can fix the time; `None` means the system clock.
+#[uniffi::export(with_foreign)]
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_unix_ms(&self) -> u64;
+}
+
+struct Fixed(u64);
+
+impl Clock for Fixed {
+    fn now_unix_ms(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A clock stuck at `unix_ms`, for tests and known-answer vectors.
+#[uniffi::export]
+pub fn fixed_clock(unix_ms: u64) -> Arc<dyn Clock> {
+    Arc::new(Fixed(unix_ms))
+}
+
+/// Adapts a foreign (or Rust) [`Clock`] to the core's clock trait.
+struct ClockAdapter(Option<Arc<dyn Clock>>);
+
+impl CoreClock for ClockAdapter {
+    fn now_unix_ms(&self) -> u64 {
+        match &self.0 {
+            Some(clock) => clock.now_unix_ms(),
+            None => refundkit::SystemClock.now_unix_ms(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Money
+
+/// Parses a rupee amount exactly (`"5000.0"`, `"2.22263731286E9"`) into paise; anything inexact or malformed raises
+/// `InvalidInput` with field `amount`.
+#[uniffi::export]
+pub fn parse_rupees(text: String) -> Result<i64, RefundkitError> {
+    refundkit::Money::parse_rupees(&text)
+        .map(|m| m.paise())
+        .map_err(|e| RefundkitError::InvalidInput { field: "amount".into(), reason: e.to_string() })
+}
+
+/// Formats paise as rupees with exactly two decimals: `12345` ⇒ `"123.45"`.
+#[uniffi::export]
+pub fn format_rupees(paise: i64) -> String {
+    refundkit::Money::from_paise(paise).to_rupees_string()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Eko
+
+/// Eko's `secret-key` header for a request signed at `timestamp_ms`.
+#[uniffi::export]
+pub fn eko_secret_key(access_key: String, timestamp_ms: u64) -> String {
+    core_eko::secret_key(&access_key, timestamp_ms)
+}
+
+/// Eko's `request_hash` (not used by refund calls): the timestamp followed by `fields`, signed like `secret-key`.
+#[uniffi::export]
+pub fn eko_request_hash(access_key: String, timestamp_ms: u64, fields: Vec<String>) -> String {
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    core_eko::request_hash(&access_key, timestamp_ms, &fields)
+}
+
+/// Eko's UAT host and public UAT account (initiator_id, user_code), every option at its default.
+#[uniffi::export]
+pub fn eko_uat_options() -> EkoOptions {
+    EkoOptions::from(&core_eko::EkoConfig::uat())
+}
+
+/// Eko's production host with your account, every option at its default.
+#[uniffi::export]
+pub fn eko_production_options(initiator_id: String, user_code: String) -> EkoOptions {
+    EkoOptions::from(&core_eko::EkoConfig::production("", "", initiator_id, user_code))
+}
+
+/// Builds signed Eko requests. Holds the credentials; its `toString()`/`repr()` show no secrets.
+#[derive(uniffi::Object)]
+pub struct EkoClient {
+    inner: core_eko::Eko<ClockAdapter>,
+}
+
+impl std::fmt::Debug for EkoClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EkoClient").field("base_url", &self.inner.config().base_url).finish_non_exhaustive()
+    }
+}
+
+#[uniffi::export]
+impl EkoClient {
+    /// A client for `options` with your `developer_key` and `access_key`. `clock` timestamps signatures (`None`: the
+    /// system clock). Raises `Configuration` naming the bad setting.
+    #[uniffi::constructor(default(clock = None))]
+    pub fn new(
+        options: EkoOptions,
+        developer_key: String,
+        access_key: String,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Result<Arc<Self>, RefundkitError> {
+        let config = options.into_config(developer_key, access_key);
+        Ok(Arc::new(EkoClient { inner: core_eko::Eko::with_clock(config, ClockAdapter(clock))? }))
+    }
+
+    /// A client for Eko's UAT with Eko's published test credentials.
+    #[uniffi::constructor(default(clock = None))]
+    pub fn uat(clock: Option<Arc<dyn Clock>>) -> Result<Arc<Self>, RefundkitError> {
+        Ok(Arc::new(EkoClient { inner: core_eko::Eko::with_clock(core_eko::EkoConfig::uat(), ClockAdapter(clock))? }))
+    }
+
+    /// Get / Resend Refund OTP for the original transaction `tid`. Moves no money.
+    pub fn build_refund_otp(&self, tid: String) -> Result<HttpRequest, RefundkitError> {
+        Ok(self.inner.build_refund_otp(&tid)?.into())
+    }
+
+    /// Initiate Refund with the customer's `otp` (and the `otp_ref_id` from Get Refund OTP). **Moves money**: after an
+    /// outcome that is not final, inquire; never send it again.
+    #[uniffi::method(default(otp_ref_id = None))]
+    pub fn build_initiate_refund(
+        &self,
+        tid: String,
+        otp: String,
+        otp_ref_id: Option<String>,
+    ) -> Result<HttpRequest, RefundkitError> {
+        let request = core_eko::RefundRequest { tid, otp, otp_ref_id };
+        Ok(self.inner.build_initiate_refund(&request)?.into())
+    }
+
+    /// Transaction Inquiry by Eko's transaction id (inquire the *original* tid after a refund).
+    pub fn build_inquiry_by_tid(&self, tid: String) -> Result<HttpRequest, RefundkitError> {
+        Ok(self.inner.build_inquiry(&core_eko::TransactionRef::Tid(tid))?.into())
+    }
+
+    /// Transaction Inquiry by your own `client_ref_id` (when no tid was received).
+    pub fn build_inquiry_by_client_ref_id(&self, client_ref_id: String) -> Result<HttpRequest, RefundkitError> {
+        Ok(self.inner.build_inquiry(&core_eko::TransactionRef::ClientRefId(client_ref_id))?.into())
+    }
+
+    /// Get Pending Refunds for a customer's mobile number (v3 only).
+    pub fn build_pending_refunds(&self, customer_mobile: String) -> Result<HttpRequest, RefundkitError> {
+        Ok(self.inner.build_pending_refunds(&customer_mobile)?.into())
+    }
+}
+
+/// Interprets the answer to Get / Resend Refund OTP.
+#[uniffi::export]
+pub fn eko_interpret_refund_otp(response: HttpResponse) -> Outcome {
+    core_eko::interpret_refund_otp(&response.into()).into()
+}
+
+/// Interprets the answer to Initiate Refund (money-moving: anything unclear is `INDETERMINATE` ⇒ inquire).
+#[uniffi::export]
+pub fn eko_interpret_initiate_refund(response: HttpResponse) -> Outcome {
+    core_eko::interpret_initiate_refund(&response.into()).into()
+}
+
+/// Interprets a Transaction Inquiry of the original transaction as the state of its refund.
+#[uniffi::export]
+pub fn eko_interpret_inquiry(response: HttpResponse) -> Outcome {
+    core_eko::interpret_inquiry(&response.into()).into()
+}
+
+/// Interprets the answer to Get Pending Refunds.
+#[uniffi::export]
+pub fn eko_interpret_pending_refunds(response: HttpResponse) -> EkoPendingRefunds {
+    match core_eko::interpret_pending_refunds(&response.into()) {
+        Ok(list) => EkoPendingRefunds {
+            listed: true,
+            transactions: list.transactions.into_iter().map(Into::into).collect(),
+            outcome: list.outcome.into(),
+        },
+        Err(outcome) => EkoPendingRefunds { listed: false, transactions: Vec::new(), outcome: outcome.into() },
+    }
+}
+
+/// The version of the refundkit library.
+#[uniffi::export]
+pub fn refundkit_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the refundkit-ffi library (release) and generates bindings from it.
+#   tests/build-native.sh                 build only; prints the library path
+#   tests/build-native.sh LANG OUT_DIR    also generate LANG (kotlin | swift | python) bindings into OUT_DIR
+# Uses CARGO_TARGET_DIR when set (tests/run-all sets it to a cache outside the clone).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$repo/target}"
+cd "$repo"
+cargo build --release --locked -p refundkit-ffi --features bindgen --bins --lib >&2
+lib="$target/release/librefundkit_ffi.so"
+[ -f "$lib" ] || { echo "build-native: $lib not found" >&2; exit 1; }
+if [ $# -ge 2 ]; then
+  lang="$1" out="$2"
+  mkdir -p "$out"
+  "$target/release/uniffi-bindgen" generate "$lib" --language "$lang" --out-dir "$out" --no-format >&2
+fi
+echo "$lib"
