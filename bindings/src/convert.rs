@@ -388,7 +388,11 @@ impl From<refundkit::Outcome> for Outcome {
                 provider_status: r.provider_status,
                 provider_status_text: r.provider_status_text,
             }),
-            field_errors: o.field_errors.into_iter().map(|e| FieldError { field: e.field, problem: e.problem }).collect(),
+            field_errors: o
+                .field_errors
+                .into_iter()
+                .map(|e| FieldError { field: e.field, problem: e.problem })
+                .collect(),
             raw: ProviderRaw {
                 provider: o.raw.provider.as_str().to_string(),
                 http_status: o.raw.http_status,
@@ -433,7 +437,8 @@ impl From<&core_eko::EkoConfig> for EkoOptions {
 
 impl EkoOptions {
     pub(crate) fn into_config(self, developer_key: String, access_key: String) -> core_eko::EkoConfig {
-        let mut c = core_eko::EkoConfig::new(self.base_url, developer_key, access_key, self.initiator_id, self.user_code);
+        let mut c =
+            core_eko::EkoConfig::new(self.base_url, developer_key, access_key, self.initiator_id, self.user_code);
         c.flavour = match self.flavour.unwrap_or(EkoFlavour::V3Json) {
             EkoFlavour::V3Json => core_eko::ApiFlavour::V3Json,
             EkoFlavour::LegacyForm => core_eko::ApiFlavour::LegacyForm,

@@ -234,13 +234,11 @@ pub fn eko_interpret_inquiry(response: HttpResponse) -> Outcome {
 /// Interprets the answer to Get Pending Refunds.
 #[uniffi::export]
 pub fn eko_interpret_pending_refunds(response: HttpResponse) -> EkoPendingRefunds {
-    match core_eko::interpret_pending_refunds(&response.into()) {
-        Ok(list) => EkoPendingRefunds {
-            listed: true,
-            transactions: list.transactions.into_iter().map(Into::into).collect(),
-            outcome: list.outcome.into(),
-        },
-        Err(outcome) => EkoPendingRefunds { listed: false, transactions: Vec::new(), outcome: outcome.into() },
+    let list = core_eko::interpret_pending_refunds(&response.into());
+    EkoPendingRefunds {
+        listed: list.listed,
+        transactions: list.transactions.into_iter().map(Into::into).collect(),
+        outcome: list.outcome.into(),
     }
 }
 

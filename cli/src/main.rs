@@ -1,1 +1,271 @@
-fn main(){}
+//! `refundkit`: sign, build and interpret provider refund requests from the command line.
+//!
+//! ```text
+//! refundkit demo                                    walk through a complete Eko refund (UAT credentials, no network)
+//! refundkit eko sign --timestamp MS [--access-key K]
+//! refundkit eko build otp --tid TID
+//! refundkit eko build refund --tid TID --otp OTP [--otp-ref-id REF]
+//! refundkit eko build inquiry (--tid TID | --client-ref-id REF)
+//! refundkit eko build pending --customer-mobile MOBILE
+//! refundkit eko interpret (otp|refund|inquiry|pending) [--http-status N]   (response body on stdin)
+//! ```
+//!
+//! Credentials default to Eko's published UAT values. Keys are best passed in the environment
+//! (`REFUNDKIT_EKO_ACCESS_KEY`, `REFUNDKIT_EKO_DEVELOPER_KEY`): command-line arguments are visible to other users of
+//! the machine.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::process::ExitCode;
+
+use refundkit::eko::{self, ApiFlavour, Eko, EkoConfig, Operation, RefundRequest, TransactionRef};
+use refundkit::{Clock, FixedClock, HttpRequest, HttpResponse, Outcome, SystemClock};
+
+const USAGE: &str = "usage:
+  refundkit demo
+  refundkit eko sign --timestamp MS [--access-key K]
+  refundkit eko build otp --tid TID
+  refundkit eko build refund --tid TID --otp OTP [--otp-ref-id REF]
+  refundkit eko build inquiry (--tid TID | --client-ref-id REF)
+  refundkit eko build pending --customer-mobile MOBILE
+  refundkit eko interpret (otp|refund|inquiry|pending) [--http-status N]    (response body on stdin)
+
+options for build:
+  --base-url URL  --developer-key K  --access-key K  --initiator-id ID  --user-code CODE
+  --legacy (v1/v2 form API)  --timestamp MS (fixed clock)  --format (http|curl)
+environment: REFUNDKIT_EKO_ACCESS_KEY, REFUNDKIT_EKO_DEVELOPER_KEY (default: Eko's public UAT values)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("refundkit: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Splits `--name value` options (and bare `--flag`s) from positional words.
+fn parse_options(args: &[String]) -> Result<(Vec<&str>, HashMap<&str, &str>), String> {
+    const FLAGS: &[&str] = &["legacy", "help"];
+    let (mut words, mut options) = (Vec::new(), HashMap::new());
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if let Some(name) = arg.strip_prefix("--") {
+            if FLAGS.contains(&name) {
+                options.insert(name, "");
+            } else {
+                let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+                options.insert(name, value.as_str());
+            }
+        } else {
+            words.push(arg.as_str());
+        }
+    }
+    Ok((words, options))
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (words, opts) = parse_options(args)?;
+    if opts.contains_key("help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    match words.as_slice() {
+        ["demo"] => demo(),
+        ["eko", "sign"] => {
+            let ts = number(&opts, "timestamp")?.ok_or("--timestamp MS is required")?;
+            println!("{}", eko::secret_key(&access_key(&opts), ts));
+            Ok(())
+        }
+        ["eko", "build", what] => {
+            let client = client(&opts)?;
+            let request = match *what {
+                "otp" => client.build_refund_otp(required(&opts, "tid")?),
+                "refund" => {
+                    let mut r = RefundRequest::new(required(&opts, "tid")?, required(&opts, "otp")?);
+                    r.otp_ref_id = opts.get("otp-ref-id").map(|s| s.to_string());
+                    client.build_initiate_refund(&r)
+                }
+                "inquiry" => match (opts.get("tid"), opts.get("client-ref-id")) {
+                    (Some(tid), None) => client.build_inquiry(&TransactionRef::Tid(tid.to_string())),
+                    (None, Some(r)) => client.build_inquiry(&TransactionRef::ClientRefId(r.to_string())),
+                    _ => return Err("inquiry needs exactly one of --tid and --client-ref-id".into()),
+                },
+                "pending" => client.build_pending_refunds(required(&opts, "customer-mobile")?),
+                other => return Err(format!("unknown request `{other}`\n{USAGE}")),
+            }
+            .map_err(|e| e.to_string())?;
+            print!("{}", render(&request, opts.get("format").copied().unwrap_or("http"))?);
+            Ok(())
+        }
+        ["eko", "interpret", what] => {
+            let operation = match *what {
+                "otp" => Operation::RefundOtp,
+                "refund" => Operation::InitiateRefund,
+                "inquiry" => Operation::Inquiry,
+                "pending" => Operation::PendingRefunds,
+                other => return Err(format!("unknown operation `{other}`")),
+            };
+            let status = number(&opts, "http-status")?.unwrap_or(200);
+            let status = u16::try_from(status).map_err(|_| "--http-status must be a status code")?;
+            let mut body = Vec::new();
+            std::io::stdin().read_to_end(&mut body).map_err(|e| format!("reading stdin: {e}"))?;
+            print!("{}", describe(&eko::interpret(operation, &HttpResponse::new(status, body))));
+            Ok(())
+        }
+        _ => Err(USAGE.into()),
+    }
+}
+
+fn required<'a>(opts: &HashMap<&str, &'a str>, name: &str) -> Result<&'a str, String> {
+    opts.get(name).copied().ok_or_else(|| format!("--{name} is required"))
+}
+
+fn number(opts: &HashMap<&str, &str>, name: &str) -> Result<Option<u64>, String> {
+    opts.get(name).map(|v| v.parse().map_err(|_| format!("--{name} must be a whole number"))).transpose()
+}
+
+fn access_key(opts: &HashMap<&str, &str>) -> String {
+    opts.get("access-key")
+        .map(|s| s.to_string())
+        .or_else(|| std::env::var("REFUNDKIT_EKO_ACCESS_KEY").ok())
+        .unwrap_or_else(|| eko::UAT_ACCESS_KEY.to_string())
+}
+
+fn client(opts: &HashMap<&str, &str>) -> Result<Eko<Box<dyn Clock>>, String> {
+    let mut config = EkoConfig::uat();
+    if opts.contains_key("legacy") {
+        config.flavour = ApiFlavour::LegacyForm;
+        config.base_url = eko::UAT_LEGACY_BASE_URL.into();
+    }
+    if let Some(url) = opts.get("base-url") {
+        config.base_url = url.to_string();
+    }
+    if let Some(k) =
+        opts.get("developer-key").map(|s| s.to_string()).or_else(|| std::env::var("REFUNDKIT_EKO_DEVELOPER_KEY").ok())
+    {
+        config.developer_key = k;
+    }
+    config.access_key = access_key(opts).into();
+    if let Some(id) = opts.get("initiator-id") {
+        config.initiator_id = id.to_string();
+    }
+    if let Some(code) = opts.get("user-code") {
+        config.user_code = code.to_string();
+    }
+    let clock: Box<dyn Clock> = match number(opts, "timestamp")? {
+        Some(ts) => Box::new(FixedClock(ts)),
+        None => Box::new(SystemClock),
+    };
+    Eko::with_clock(config, clock).map_err(|e| e.to_string())
+}
+
+fn render(request: &HttpRequest, format: &str) -> Result<String, String> {
+    let mut out = String::new();
+    match format {
+        "http" => {
+            out.push_str(&format!("{} {}\n", request.method, request.url));
+            for h in &request.headers {
+                out.push_str(&format!("{}: {}\n", h.name, h.value));
+            }
+            out.push('\n');
+            if !request.body.is_empty() {
+                out.push_str(request.body_text());
+                out.push('\n');
+            }
+        }
+        "curl" => {
+            let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+            out.push_str(&format!("curl -X {} {}", request.method, quote(&request.url)));
+            for h in &request.headers {
+                out.push_str(&format!(" \\\n  -H {}", quote(&format!("{}: {}", h.name, h.value))));
+            }
+            if !request.body.is_empty() {
+                out.push_str(&format!(" \\\n  --data-raw {}", quote(request.body_text())));
+            }
+            out.push('\n');
+        }
+        other => return Err(format!("unknown --format `{other}` (http or curl)")),
+    }
+    Ok(out)
+}
+
+fn describe(o: &Outcome) -> String {
+    let mut out =
+        format!("status: {}\nreason: {}\nnext step: {}\n", o.status.as_str(), o.reason.as_str(), o.next_step.as_str());
+    if let Some(otp) = &o.otp {
+        out.push_str(&format!(
+            "otp_ref_id: {}\n",
+            otp.otp_ref_id.as_deref().unwrap_or("(none: the SMS may not have been sent)")
+        ));
+    }
+    if let Some(r) = &o.refund {
+        if let Some(id) = &r.refund_id {
+            out.push_str(&format!("refund id: {id}\n"));
+        }
+        if let Some(amount) = r.refunded_amount {
+            out.push_str(&format!("refunded: {amount}\n"));
+        }
+    }
+    for e in &o.field_errors {
+        out.push_str(&format!("field {}: {}\n", e.field, e.problem));
+    }
+    let codes: Vec<String> = o.raw.codes.iter().map(|c| format!("{}={}", c.name, c.value)).collect();
+    out.push_str(&format!("provider: {} HTTP {} [{}]", o.raw.provider.as_str(), o.raw.http_status, codes.join(" ")));
+    if let Some(m) = &o.raw.message {
+        out.push_str(&format!(" \"{m}\""));
+    }
+    out.push('\n');
+    for w in &o.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}
+
+/// A complete Eko refund, step by step, with Eko's UAT credentials and a fixed clock. Responses are the samples from
+/// Eko's documentation; nothing is sent over the network.
+fn demo() -> Result<(), String> {
+    let eko = Eko::with_clock(EkoConfig::uat(), FixedClock(1_700_000_000_000)).map_err(|e| e.to_string())?;
+    let tid = "13192443";
+    let step = |title: &str| println!("\n== {title}");
+
+    println!("refundkit demo: an Eko cash refund with Eko's public UAT credentials (nothing is sent; the answers are");
+    println!("the samples from Eko's documentation). refundkit builds and signs each request, and says what each answer means.");
+
+    step("1. The customer's cash transaction failed; ask Eko to (re)send the refund OTP");
+    let request = eko.build_refund_otp(tid).map_err(|e| e.to_string())?;
+    print!("{}", render(&request, "http")?);
+    let answer = r#"{"response_status_id":1,"data":{"otp_ref_id":"zCISyglexo0Pjqp4YrS2ssweuD9v1c3aLKGxjTW8wU7An8Wem1UyNws5830yh7q/sf5J4R3BY="},"response_type_id":2133,"message":"Send OTP","status":2133}"#;
+    println!("-- Eko answers: {answer}");
+    let otp = eko::interpret_refund_otp(&HttpResponse::new(200, answer));
+    print!("{}", describe(&otp));
+    let otp_ref_id = otp.otp.and_then(|o| o.otp_ref_id).ok_or("demo: no otp_ref_id")?;
+
+    step("2. The agent hands back the cash; the customer reads out the OTP; initiate the refund");
+    let request = eko
+        .build_initiate_refund(&RefundRequest::new(tid, "123456").otp_ref_id(otp_ref_id))
+        .map_err(|e| e.to_string())?;
+    print!("{}", render(&request, "http")?);
+
+    step("3a. Suppose the connection drops before Eko answers");
+    let lost = eko::interpret_initiate_refund(&HttpResponse::new(504, "Gateway Timeout"));
+    print!("{}", describe(&lost));
+    println!("-- refundkit will not send the refund again: it inquires about the original transaction instead.");
+    let request = eko.build_inquiry(&TransactionRef::Tid(tid.into())).map_err(|e| e.to_string())?;
+    print!("{}", render(&request, "http")?);
+    let answer = r#"{"status":0,"response_status_id":-1,"response_type_id":1472,"message":"Sucess! Enquiry success.","tx_status":"4","txstatus_desc":"Refunded","data":{"tid":"13192443","amount":"5000.0"}}"#;
+    println!("-- Eko answers: {answer}");
+    print!("{}", describe(&eko::interpret_inquiry(&HttpResponse::new(200, answer))));
+
+    step("3b. Or Eko answers the refund directly (Eko's documented sample)");
+    let answer = r#"{"response_status_id":0,"response_type_id":74,"message":"Refund done","status":0,"data":{"refund_tid":"2147591637","amount":"5000.00","tds":"7.1","balance":"2.22263731286E9","fee":"50.0","currency":"INR","commission_reverse":"28.38","tid":"13192443","timestamp":"2018-10-30T12:00:14.058Z","refunded_amount":"5050.00"}}"#;
+    println!("-- Eko answers: {answer}");
+    let done = eko::interpret_initiate_refund(&HttpResponse::new(200, answer));
+    print!("{}", describe(&done));
+    if let Some(balance) = done.refund.as_ref().and_then(|r| r.balance) {
+        println!("-- the balance \"2.22263731286E9\" was parsed exactly: {balance}");
+    }
+    Ok(())
+}

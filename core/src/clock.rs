@@ -36,6 +36,12 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     }
 }
 
+impl<C: Clock + ?Sized> Clock for Box<C> {
+    fn now_unix_ms(&self) -> u64 {
+        (**self).now_unix_ms()
+    }
+}
+
 impl<C: Clock + ?Sized> Clock for &C {
     fn now_unix_ms(&self) -> u64 {
         (**self).now_unix_ms()

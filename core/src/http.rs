@@ -71,13 +71,8 @@ impl HttpRequest {
 }
 
 /// Header names whose values `Debug` output never shows.
-const SENSITIVE_HEADERS: &[&str] = &[
-    "secret-key",
-    "developer_key",
-    "authorization",
-    "x-merchant-signature",
-    "signature",
-];
+const SENSITIVE_HEADERS: &[&str] =
+    &["secret-key", "developer_key", "authorization", "x-merchant-signature", "signature"];
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

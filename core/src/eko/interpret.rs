@@ -68,10 +68,7 @@ pub fn interpret(operation: Operation, response: &HttpResponse) -> Outcome {
         Operation::RefundOtp => interpret_refund_otp(response),
         Operation::InitiateRefund => interpret_initiate_refund(response),
         Operation::Inquiry => interpret_inquiry(response),
-        Operation::PendingRefunds => match interpret_pending_refunds(response) {
-            Ok(list) => list.outcome,
-            Err(outcome) => outcome,
-        },
+        Operation::PendingRefunds => interpret_pending_refunds(response).outcome,
     }
 }
 
@@ -320,8 +317,7 @@ pub fn interpret_initiate_refund(response: &HttpResponse) -> Outcome {
     }
     if status == 0 {
         let tx = env.tx_status.as_deref().map(str::trim);
-        let refunded =
-            env.response_type_id == Some(74) || env.data_text("refund_tid").is_some() || tx == Some("4");
+        let refunded = env.response_type_id == Some(74) || env.data_text("refund_tid").is_some() || tx == Some("4");
         let o = if refunded {
             env.outcome(Status::Succeeded, Reason::Refunded, NextStep::Nothing)
         } else if tx == Some("1") {
@@ -403,27 +399,38 @@ pub struct PendingRefund {
 /// The answer to Get Pending Refunds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRefunds {
+    /// Whether Eko returned a list. When `false`, [`PendingRefunds::outcome`] says why (HTTP error, non-zero
+    /// `status`, unreadable body) and what to do.
+    pub listed: bool,
     /// The transactions found (possibly none).
     pub transactions: Vec<PendingRefund>,
     /// The interpretation of the envelope (raw codes, warnings).
     pub outcome: Outcome,
 }
 
-/// Interprets Get Pending Refunds. `Err` carries an [`Outcome`] saying why there is no list (HTTP error, non-zero
-/// `status`, unreadable body). Eko does not document the list's exact shape: refundkit reads an array found at
+impl PendingRefunds {
+    fn unlisted(outcome: Outcome) -> Self {
+        PendingRefunds { listed: false, transactions: Vec::new(), outcome }
+    }
+}
+
+/// Interprets Get Pending Refunds. Eko does not document the list's exact shape: refundkit reads an array found at
 /// `data`, or the first array inside `data`, and takes each element's `tid`, `amount`, `timestamp` and `tx_status`.
-pub fn interpret_pending_refunds(response: &HttpResponse) -> Result<PendingRefunds, Outcome> {
+pub fn interpret_pending_refunds(response: &HttpResponse) -> PendingRefunds {
     let env = Envelope::parse(response);
     if let HttpVerdict::Outcome(s, r, n) = http_verdict(response.status, Operation::PendingRefunds) {
-        return Err(env.outcome(s, r, n));
+        return PendingRefunds::unlisted(env.outcome(s, r, n));
     }
-    match env.status {
-        None => return Err(env.outcome(Status::Indeterminate, Reason::UnreadableResponse, NextStep::RetryLater)),
-        Some(0) => {}
+    let failure = match env.status {
+        None => Some((Status::Indeterminate, Reason::UnreadableResponse, NextStep::RetryLater)),
+        Some(0) => None,
         Some(_) if env.decline_reason() == Some(Reason::Configuration) => {
-            return Err(env.outcome(Status::Failed, Reason::Configuration, NextStep::FixConfiguration))
+            Some((Status::Failed, Reason::Configuration, NextStep::FixConfiguration))
         }
-        Some(_) => return Err(env.outcome(Status::Indeterminate, Reason::UnknownCode, NextStep::RetryLater)),
+        Some(_) => Some((Status::Indeterminate, Reason::UnknownCode, NextStep::RetryLater)),
+    };
+    if let Some((s, r, n)) = failure {
+        return PendingRefunds::unlisted(env.outcome(s, r, n));
     }
     let data = env.json.as_ref().and_then(|m| m.get("data"));
     let list = match data {
@@ -453,5 +460,5 @@ pub fn interpret_pending_refunds(response: &HttpResponse) -> Result<PendingRefun
             tx_status: item.get("tx_status").and_then(as_text),
         });
     }
-    Ok(PendingRefunds { transactions, outcome })
+    PendingRefunds { listed: true, transactions, outcome }
 }

@@ -178,13 +178,16 @@ pub(crate) fn validate_base_url(url: &str) -> Result<(), Error> {
         rest
     } else if let Some(rest) = url.strip_prefix("http://") {
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) {
-                h
-            } else {
-                host
-            }
-        });
+        let host = host.rsplit_once(':').map_or(
+            host,
+            |(h, port)| {
+                if port.bytes().all(|b| b.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            },
+        );
         let loopback = host == "localhost"
             || host == "[::1]"
             || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
@@ -195,7 +198,10 @@ pub(crate) fn validate_base_url(url: &str) -> Result<(), Error> {
     } else {
         return fail("an https:// URL");
     };
-    if rest.is_empty() || rest.starts_with('/') || url.contains(['?', '#']) || !url.chars().all(|c| c.is_ascii_graphic())
+    if rest.is_empty()
+        || rest.starts_with('/')
+        || url.contains(['?', '#'])
+        || !url.chars().all(|c| c.is_ascii_graphic())
     {
         return fail("an absolute URL without query, fragment or spaces");
     }
@@ -207,9 +213,8 @@ fn validate_mobile(value: &str) -> Result<(), Problem> {
     if value.is_empty() {
         return Err(Problem::Missing);
     }
-    let ok = value.len() == 10
-        && value.bytes().all(|b| b.is_ascii_digit())
-        && matches!(value.as_bytes()[0], b'6'..=b'9');
+    let ok =
+        value.len() == 10 && value.bytes().all(|b| b.is_ascii_digit()) && matches!(value.as_bytes()[0], b'6'..=b'9');
     if ok {
         Ok(())
     } else {
@@ -450,10 +455,8 @@ impl<C: Clock> Eko<C> {
         };
         match self.config.flavour {
             ApiFlavour::V3Json => {
-                let query = encode_pairs(&[
-                    ("initiator_id", &self.config.initiator_id),
-                    ("user_code", &self.config.user_code),
-                ]);
+                let query =
+                    encode_pairs(&[("initiator_id", &self.config.initiator_id), ("user_code", &self.config.user_code)]);
                 Ok(self.get(format!("/tools/reference/transaction/{segment}?{query}"), "application/json"))
             }
             ApiFlavour::LegacyForm => {

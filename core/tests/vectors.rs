@@ -1,0 +1,322 @@
+//! Runs the cross-language conformance vectors in `tests/vectors/` against the Rust core, one test per case.
+//! The same files are run by the Python, Kotlin and Swift suites.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use refundkit::eko::{self, ApiFlavour, ClientRefStyle, Eko, EkoConfig, Operation, RefundRequest, TransactionRef};
+use refundkit::{Error, FixedClock, Header, HttpResponse, Money, MoneyError, Outcome};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn load(name: &str) -> Value {
+    let dir = std::env::var_os("REFUNDKIT_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors"));
+    let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+/// One trial per case, named `file: case name`.
+fn trials(file: &str, cases: &[Value], check: fn(&Value) -> Result<(), String>) -> Vec<Trial> {
+    assert!(!cases.is_empty(), "{file} has no cases");
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let name = case["name"].as_str().map_or_else(|| format!("{file} #{i}"), |n| format!("{file}: {n}"));
+            let case = case.clone();
+            Trial::test(name, move || check(&case).map_err(Failed::from))
+        })
+        .collect()
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut tests = Vec::new();
+    tests.extend(trials("eko_secret_key.json", load("eko_secret_key.json").as_array().unwrap(), check_secret_key));
+    let requests = load("eko_requests.json");
+    let defaults = requests["default_config"].clone();
+    for (i, case) in requests["cases"].as_array().unwrap().iter().enumerate() {
+        let mut case = case.clone();
+        case["default_config"] = defaults.clone();
+        let name = format!("eko_requests.json: {}", case["name"].as_str().unwrap_or(&i.to_string()));
+        tests.push(Trial::test(name, move || check_request(&case).map_err(Failed::from)));
+    }
+    tests.extend(trials(
+        "eko_interpret.json",
+        load("eko_interpret.json")["cases"].as_array().unwrap(),
+        check_interpretation,
+    ));
+    let money = load("money.json");
+    tests.extend(trials("money.json parse", money["parse"].as_array().unwrap(), check_money_parse));
+    tests.extend(trials("money.json format", money["format"].as_array().unwrap(), check_money_format));
+    libtest_mimic::run(&args, tests).exit();
+}
+
+fn check_secret_key(c: &Value) -> Result<(), String> {
+    {
+        let ts: u64 = s(c, "timestamp").parse().unwrap();
+        let key = s(c, "access_key");
+        let got = eko::secret_key(key, ts);
+        if got != s(c, "expected_secret_key") {
+            return Err(format!("secret-key {got}"));
+        }
+        if let Some(mistaken) = c["mistaken_secret_key"].as_str() {
+            if got == mistaken {
+                return Err("produced the known-wrong value".into());
+            }
+        }
+        if let Some(expected) = c["expected_request_hash"].as_str() {
+            let fields: Vec<&str> = c["request_hash_fields"].as_array().unwrap()[1..] // [0] is the timestamp itself
+                .iter()
+                .map(|f| f.as_str().unwrap())
+                .collect();
+            let got = eko::request_hash(key, ts, &fields);
+            if got != expected {
+                return Err(format!("request_hash {got}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn config_from(defaults: &Value, overrides: &Value) -> EkoConfig {
+    let get = |k: &str| overrides.get(k).or_else(|| defaults.get(k));
+    let text = |k: &str| get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut c = EkoConfig::new(
+        text("base_url"),
+        text("developer_key"),
+        text("access_key"),
+        text("initiator_id"),
+        text("user_code"),
+    );
+    if let Some(f) = get("flavour").and_then(Value::as_str) {
+        c.flavour = match f {
+            "v3_json" => ApiFlavour::V3Json,
+            "legacy_form" => ApiFlavour::LegacyForm,
+            other => panic!("flavour {other}"),
+        };
+    }
+    if let Some(b) = get("send_user_code_with_otp_request").and_then(Value::as_bool) {
+        c.send_user_code_with_otp_request = b;
+    }
+    if let Some(n) = get("service_code").and_then(Value::as_u64) {
+        c.service_code = n as u32;
+    }
+    if let Some(e) = get("otp_encoding").and_then(Value::as_str) {
+        c.otp_encoding = match e {
+            "number" => eko::OtpEncoding::Number,
+            "string" => eko::OtpEncoding::String,
+            other => panic!("otp_encoding {other}"),
+        };
+    }
+    if let Some(e) = get("client_ref_style").and_then(Value::as_str) {
+        c.client_ref_style = match e {
+            "prefixed" => ClientRefStyle::Prefixed,
+            "bare" => ClientRefStyle::Bare,
+            other => panic!("client_ref_style {other}"),
+        };
+    }
+    c
+}
+
+fn build(case: &Value, defaults: &Value) -> Result<refundkit::HttpRequest, Error> {
+    let config = config_from(defaults, case.get("config").unwrap_or(&Value::Null));
+    let client = Eko::with_clock(config, FixedClock(case["now_ms"].as_u64().unwrap()))?;
+    let input = &case["input"];
+    match s(case, "operation") {
+        "refund_otp" => client.build_refund_otp(s(input, "tid")),
+        "initiate_refund" => {
+            let mut r = RefundRequest::new(s(input, "tid"), s(input, "otp"));
+            r.otp_ref_id = input.get("otp_ref_id").and_then(Value::as_str).map(str::to_string);
+            client.build_initiate_refund(&r)
+        }
+        "inquiry" => match input.get("tid") {
+            Some(tid) => client.build_inquiry(&TransactionRef::Tid(tid.as_str().unwrap().into())),
+            None => client.build_inquiry(&TransactionRef::ClientRefId(s(input, "client_ref_id").into())),
+        },
+        "pending_refunds" => client.build_pending_refunds(s(input, "customer_mobile")),
+        other => panic!("operation {other}"),
+    }
+}
+
+fn check_request(case: &Value) -> Result<(), String> {
+    {
+        let result = build(case, &case["default_config"]);
+        if let Some(want) = case.get("expect_error") {
+            let err = match result {
+                Ok(r) => return Err(format!("built {r:?}, expected an error")),
+                Err(e) => e,
+            };
+            let kind = match &err {
+                Error::InvalidInput { .. } => "invalid_input",
+                Error::Configuration { .. } => "configuration",
+                Error::Unsupported(_) => "unsupported",
+                _ => "other",
+            };
+            if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
+                return Err(format!("got {kind} {:?} ({err})", err.field()));
+            }
+            return Ok(());
+        }
+        let r = result.map_err(|e| format!("error {e}"))?;
+        let want = &case["expect"];
+        let headers: Vec<Header> = want["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
+            .collect();
+        let checks = [
+            ("method", r.method.as_str() == s(want, "method")),
+            ("url", r.url == s(want, "url")),
+            ("headers", r.headers == headers),
+            ("body", r.body == s(want, "body").as_bytes()),
+        ];
+        match checks.iter().find(|(_, ok)| !ok) {
+            Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
+            None => Ok(()),
+        }
+    }
+}
+
+fn response(case: &Value) -> HttpResponse {
+    let r = &case["response"];
+    HttpResponse {
+        status: r["status"].as_u64().unwrap() as u16,
+        headers: r["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
+            .collect(),
+        body: s(r, "body").as_bytes().to_vec(),
+    }
+}
+
+fn opt_money(m: Option<Money>) -> Value {
+    m.map_or(Value::Null, |m| Value::from(m.paise()))
+}
+
+fn opt_text(t: &Option<String>) -> Value {
+    t.as_ref().map_or(Value::Null, |t| Value::from(t.as_str()))
+}
+
+/// Compares an outcome with an `expect` object as tests/vectors/README.md defines it.
+fn check_outcome(o: &Outcome, want: &Value) -> Result<(), String> {
+    let mut errors = Vec::new();
+    let otp = o.otp.clone().unwrap_or_default();
+    let refund = o.refund.clone().unwrap_or_default();
+    for (key, expected) in want.as_object().unwrap() {
+        let got: Value = match key.as_str() {
+            "status" => o.status.as_str().into(),
+            "reason" => o.reason.as_str().into(),
+            "next_step" => o.next_step.as_str().into(),
+            "otp_ref_id" => opt_text(&otp.otp_ref_id),
+            "dispatch_unconfirmed" => otp.dispatch_unconfirmed.into(),
+            "test_otp" => opt_text(&otp.test_otp),
+            "refund_id" => opt_text(&refund.refund_id),
+            "original_id" => opt_text(&refund.original_id),
+            "original_amount_paise" => opt_money(refund.original_amount),
+            "refunded_amount_paise" => opt_money(refund.refunded_amount),
+            "fee_paise" => opt_money(refund.fee),
+            "tds_paise" => opt_money(refund.tds),
+            "commission_reverse_paise" => opt_money(refund.commission_reverse),
+            "balance_paise" => opt_money(refund.balance),
+            "currency" => opt_text(&refund.currency),
+            "completed_at" => opt_text(&refund.completed_at),
+            "provider_status" => opt_text(&refund.provider_status),
+            "provider_status_text" => opt_text(&refund.provider_status_text),
+            "message" => opt_text(&o.raw.message),
+            "raw_message" => opt_text(&o.raw.raw_message),
+            "field_errors" => {
+                o.field_errors.iter().map(|e| (e.field.clone(), Value::from(e.problem.clone()))).collect()
+            }
+            "codes" => {
+                for (name, value) in expected.as_object().unwrap() {
+                    if o.raw.code(name) != value.as_str() {
+                        errors.push(format!("code {name}: {:?}", o.raw.code(name)));
+                    }
+                }
+                continue;
+            }
+            "warnings_contain" => {
+                if !o.warnings.iter().any(|w| w.contains(expected.as_str().unwrap())) {
+                    errors.push(format!("warnings {:?}", o.warnings));
+                }
+                continue;
+            }
+            other => return Err(format!("unknown expect key {other}")),
+        };
+        if &got != expected {
+            errors.push(format!("{key}: got {got}, want {expected}"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+fn check_interpretation(case: &Value) -> Result<(), String> {
+    {
+        let resp = response(case);
+        let want = &case["expect"];
+        let op = match s(case, "operation") {
+            "refund_otp" => Operation::RefundOtp,
+            "initiate_refund" => Operation::InitiateRefund,
+            "inquiry" => Operation::Inquiry,
+            "pending_refunds" => {
+                let list = eko::interpret_pending_refunds(&resp);
+                return match list.listed {
+                    true if want["listed"] == true => {
+                        let want_list = want["transactions"].as_array().unwrap();
+                        if list.transactions.len() != want_list.len() {
+                            return Err(format!("{} transactions", list.transactions.len()));
+                        }
+                        for (t, w) in list.transactions.iter().zip(want_list) {
+                            let got = serde_json::json!({"tid": t.tid, "amount_paise": opt_money(t.amount),
+                                                          "tx_status": opt_text(&t.tx_status)});
+                            for (k, v) in w.as_object().unwrap() {
+                                if &got[k] != v {
+                                    return Err(format!("{k}: got {}, want {v}", got[k]));
+                                }
+                            }
+                        }
+                        Ok(())
+                    }
+                    false if want["listed"] == false => check_outcome(&list.outcome, &want["outcome"]),
+                    _ => Err(format!("listed mismatch: {list:?}")),
+                };
+            }
+            other => panic!("operation {other}"),
+        };
+        check_outcome(&eko::interpret(op, &resp), want)
+    }
+}
+
+fn check_money_parse(c: &Value) -> Result<(), String> {
+    let got = Money::parse_rupees(s(c, "text"));
+    match (c.get("paise"), c.get("error").and_then(Value::as_str), got) {
+        (Some(p), _, Ok(m)) if p.as_i64() == Some(m.paise()) => Ok(()),
+        (_, Some("empty"), Err(MoneyError::Empty))
+        | (_, Some("malformed"), Err(MoneyError::Malformed(_)))
+        | (_, Some("inexact"), Err(MoneyError::Inexact(_)))
+        | (_, Some("overflow"), Err(MoneyError::Overflow(_))) => Ok(()),
+        (_, _, got) => Err(format!("got {got:?}")),
+    }
+}
+
+fn check_money_format(c: &Value) -> Result<(), String> {
+    let got = Money::from_paise(c["paise"].as_i64().unwrap()).to_rupees_string();
+    if got == s(c, "text") {
+        Ok(())
+    } else {
+        Err(got)
+    }
+}
