@@ -58,30 +58,28 @@ fn main() {
 }
 
 fn check_secret_key(c: &Value) -> Result<(), String> {
-    {
-        let ts: u64 = s(c, "timestamp").parse().unwrap();
-        let key = s(c, "access_key");
-        let got = eko::secret_key(key, ts);
-        if got != s(c, "expected_secret_key") {
-            return Err(format!("secret-key {got}"));
-        }
-        if let Some(mistaken) = c["mistaken_secret_key"].as_str() {
-            if got == mistaken {
-                return Err("produced the known-wrong value".into());
-            }
-        }
-        if let Some(expected) = c["expected_request_hash"].as_str() {
-            let fields: Vec<&str> = c["request_hash_fields"].as_array().unwrap()[1..] // [0] is the timestamp itself
-                .iter()
-                .map(|f| f.as_str().unwrap())
-                .collect();
-            let got = eko::request_hash(key, ts, &fields);
-            if got != expected {
-                return Err(format!("request_hash {got}"));
-            }
-        }
-        Ok(())
+    let ts: u64 = s(c, "timestamp").parse().unwrap();
+    let key = s(c, "access_key");
+    let got = eko::secret_key(key, ts);
+    if got != s(c, "expected_secret_key") {
+        return Err(format!("secret-key {got}"));
     }
+    if let Some(mistaken) = c["mistaken_secret_key"].as_str() {
+        if got == mistaken {
+            return Err("produced the known-wrong value".into());
+        }
+    }
+    if let Some(expected) = c["expected_request_hash"].as_str() {
+        let fields: Vec<&str> = c["request_hash_fields"].as_array().unwrap()[1..] // [0] is the timestamp itself
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        let got = eko::request_hash(key, ts, &fields);
+        if got != expected {
+            return Err(format!("request_hash {got}"));
+        }
+    }
+    Ok(())
 }
 
 fn config_from(defaults: &Value, overrides: &Value) -> EkoConfig {
@@ -145,42 +143,40 @@ fn build(case: &Value, defaults: &Value) -> Result<refundkit::HttpRequest, Error
 }
 
 fn check_request(case: &Value) -> Result<(), String> {
-    {
-        let result = build(case, &case["default_config"]);
-        if let Some(want) = case.get("expect_error") {
-            let err = match result {
-                Ok(r) => return Err(format!("built {r:?}, expected an error")),
-                Err(e) => e,
-            };
-            let kind = match &err {
-                Error::InvalidInput { .. } => "invalid_input",
-                Error::Configuration { .. } => "configuration",
-                Error::Unsupported(_) => "unsupported",
-                _ => "other",
-            };
-            if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
-                return Err(format!("got {kind} {:?} ({err})", err.field()));
-            }
-            return Ok(());
+    let result = build(case, &case["default_config"]);
+    if let Some(want) = case.get("expect_error") {
+        let err = match result {
+            Ok(r) => return Err(format!("built {r:?}, expected an error")),
+            Err(e) => e,
+        };
+        let kind = match &err {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Configuration { .. } => "configuration",
+            Error::Unsupported(_) => "unsupported",
+            _ => "other",
+        };
+        if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
+            return Err(format!("got {kind} {:?} ({err})", err.field()));
         }
-        let r = result.map_err(|e| format!("error {e}"))?;
-        let want = &case["expect"];
-        let headers: Vec<Header> = want["headers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
-            .collect();
-        let checks = [
-            ("method", r.method.as_str() == s(want, "method")),
-            ("url", r.url == s(want, "url")),
-            ("headers", r.headers == headers),
-            ("body", r.body == s(want, "body").as_bytes()),
-        ];
-        match checks.iter().find(|(_, ok)| !ok) {
-            Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
-            None => Ok(()),
-        }
+        return Ok(());
+    }
+    let r = result.map_err(|e| format!("error {e}"))?;
+    let want = &case["expect"];
+    let headers: Vec<Header> = want["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
+        .collect();
+    let checks = [
+        ("method", r.method.as_str() == s(want, "method")),
+        ("url", r.url == s(want, "url")),
+        ("headers", r.headers == headers),
+        ("body", r.body == s(want, "body").as_bytes()),
+    ];
+    match checks.iter().find(|(_, ok)| !ok) {
+        Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
+        None => Ok(()),
     }
 }
 
@@ -264,40 +260,38 @@ fn check_outcome(o: &Outcome, want: &Value) -> Result<(), String> {
 }
 
 fn check_interpretation(case: &Value) -> Result<(), String> {
-    {
-        let resp = response(case);
-        let want = &case["expect"];
-        let op = match s(case, "operation") {
-            "refund_otp" => Operation::RefundOtp,
-            "initiate_refund" => Operation::InitiateRefund,
-            "inquiry" => Operation::Inquiry,
-            "pending_refunds" => {
-                let list = eko::interpret_pending_refunds(&resp);
-                return match list.listed {
-                    true if want["listed"] == true => {
-                        let want_list = want["transactions"].as_array().unwrap();
-                        if list.transactions.len() != want_list.len() {
-                            return Err(format!("{} transactions", list.transactions.len()));
-                        }
-                        for (t, w) in list.transactions.iter().zip(want_list) {
-                            let got = serde_json::json!({"tid": t.tid, "amount_paise": opt_money(t.amount),
+    let resp = response(case);
+    let want = &case["expect"];
+    let op = match s(case, "operation") {
+        "refund_otp" => Operation::RefundOtp,
+        "initiate_refund" => Operation::InitiateRefund,
+        "inquiry" => Operation::Inquiry,
+        "pending_refunds" => {
+            let list = eko::interpret_pending_refunds(&resp);
+            return match list.listed {
+                true if want["listed"] == true => {
+                    let want_list = want["transactions"].as_array().unwrap();
+                    if list.transactions.len() != want_list.len() {
+                        return Err(format!("{} transactions", list.transactions.len()));
+                    }
+                    for (t, w) in list.transactions.iter().zip(want_list) {
+                        let got = serde_json::json!({"tid": t.tid, "amount_paise": opt_money(t.amount),
                                                           "tx_status": opt_text(&t.tx_status)});
-                            for (k, v) in w.as_object().unwrap() {
-                                if &got[k] != v {
-                                    return Err(format!("{k}: got {}, want {v}", got[k]));
-                                }
+                        for (k, v) in w.as_object().unwrap() {
+                            if &got[k] != v {
+                                return Err(format!("{k}: got {}, want {v}", got[k]));
                             }
                         }
-                        Ok(())
                     }
-                    false if want["listed"] == false => check_outcome(&list.outcome, &want["outcome"]),
-                    _ => Err(format!("listed mismatch: {list:?}")),
-                };
-            }
-            other => panic!("operation {other}"),
-        };
-        check_outcome(&eko::interpret(op, &resp), want)
-    }
+                    Ok(())
+                }
+                false if want["listed"] == false => check_outcome(&list.outcome, &want["outcome"]),
+                _ => Err(format!("listed mismatch: {list:?}")),
+            };
+        }
+        other => panic!("operation {other}"),
+    };
+    check_outcome(&eko::interpret(op, &resp), want)
 }
 
 fn check_money_parse(c: &Value) -> Result<(), String> {
