@@ -456,3 +456,33 @@ impl EkoOptions {
         c
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snake(debug: String) -> String {
+        let mut out = String::new();
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_core_reason_and_next_step_has_its_own_mirror() {
+        for r in refundkit::Reason::ALL {
+            assert_eq!(snake(format!("{:?}", RefundReason::from(*r))), r.as_str(), "{r:?}");
+        }
+        for n in refundkit::NextStep::ALL {
+            assert_eq!(snake(format!("{:?}", NextStep::from(*n))), n.as_str(), "{n:?}");
+        }
+    }
+}

@@ -105,6 +105,30 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in declaration order.
+    pub const ALL: &'static [Reason] = &[
+        Reason::Refunded,
+        Reason::OtpSent,
+        Reason::OtpInvalid,
+        Reason::OtpExpired,
+        Reason::AlreadyRefunded,
+        Reason::NotRefundable,
+        Reason::NotRefunded,
+        Reason::InsufficientBalance,
+        Reason::AnotherTransactionInProgress,
+        Reason::TransactionNotFound,
+        Reason::Validation,
+        Reason::AuthOrClock,
+        Reason::Configuration,
+        Reason::Declined,
+        Reason::InProgress,
+        Reason::RateLimited,
+        Reason::ServerError,
+        Reason::UnreadableResponse,
+        Reason::UnknownCode,
+        Reason::Unconfirmed,
+    ];
+
     /// snake_case name, as used in the conformance vectors (`"otp_invalid"`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -161,6 +185,20 @@ pub enum NextStep {
 }
 
 impl NextStep {
+    /// Every next step, in declaration order.
+    pub const ALL: &'static [NextStep] = &[
+        NextStep::Nothing,
+        NextStep::CollectOtp,
+        NextStep::CollectOtpOrResendLater,
+        NextStep::ReenterOtp,
+        NextStep::RequestNewOtp,
+        NextStep::Inquire,
+        NextStep::PollLater,
+        NextStep::RetryLater,
+        NextStep::FixConfiguration,
+        NextStep::FixInput,
+    ];
+
     /// snake_case name, as used in the conformance vectors (`"inquire"`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -326,6 +364,25 @@ pub fn clean_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn all_lists_are_complete_and_names_unique() {
+        // `as_str` matches exhaustively, so a new variant must get a name; this checks it is also in `ALL`.
+        let names: HashSet<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(names.len(), Reason::ALL.len());
+        let steps: HashSet<&str> = NextStep::ALL.iter().map(|n| n.as_str()).collect();
+        assert_eq!(steps.len(), NextStep::ALL.len());
+        // Declaration order = discriminant order: the last variant's index equals the list's length - 1.
+        assert_eq!(
+            Reason::ALL.iter().map(|r| *r as usize).collect::<Vec<_>>(),
+            (0..Reason::ALL.len()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            NextStep::ALL.iter().map(|n| *n as usize).collect::<Vec<_>>(),
+            (0..NextStep::ALL.len()).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn template_tokens_are_removed() {
