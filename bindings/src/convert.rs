@@ -58,45 +58,73 @@ pub enum RefundStatus {
     Indeterminate,
 }
 
-/// Why the outcome is what it is. See the core's `Reason` for each value's meaning.
+/// Why the outcome is what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-#[allow(missing_docs)]
 pub enum RefundReason {
+    /// The refund was made (or an inquiry shows it was).
     Refunded,
+    /// The refund OTP was sent to the customer.
     OtpSent,
+    /// The OTP the customer gave is wrong.
     OtpInvalid,
+    /// The OTP has expired: request a new one.
     OtpExpired,
+    /// The transaction was refunded already.
     AlreadyRefunded,
+    /// The transaction is not in a refundable state.
     NotRefundable,
+    /// An inquiry shows the refund has not happened yet.
     NotRefunded,
+    /// The partner's wallet balance is insufficient.
     InsufficientBalance,
+    /// Another transaction of the same user is in progress; nothing was executed.
     AnotherTransactionInProgress,
+    /// The provider does not know the transaction id.
     TransactionNotFound,
+    /// The provider rejected request fields (see `field_errors`).
     Validation,
+    /// Authentication failed or the request's timestamp was refused (clock skew); nothing was executed.
     AuthOrClock,
+    /// Wrong URL, method, content type or account: a configuration problem; nothing was executed.
     Configuration,
+    /// The provider declined with a documented code.
     Declined,
+    /// The provider reports the transaction as initiated, on hold or awaiting a response.
     InProgress,
+    /// HTTP 429: rate limited.
     RateLimited,
+    /// HTTP 5xx or another status that says nothing about the refund.
     ServerError,
+    /// The response body could not be understood.
     UnreadableResponse,
+    /// A code refundkit does not know. Never treated as a failure.
     UnknownCode,
+    /// The provider answered "success" without saying the refund is done.
     Unconfirmed,
 }
 
-/// What to do next. See the core's `NextStep` for each value's meaning.
+/// What to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-#[allow(missing_docs)]
 pub enum NextStep {
+    /// Nothing: the outcome is final.
     Nothing,
+    /// Ask the customer for the OTP, then initiate the refund with it.
     CollectOtp,
+    /// The SMS may not have gone out: collect the OTP if the customer has one, else resend after at least 60 s.
     CollectOtpOrResendLater,
+    /// The OTP was wrong: ask the customer to enter it again.
     ReenterOtp,
+    /// Request a new OTP, then initiate the refund with it.
     RequestNewOtp,
+    /// Outcome unknown: inquire before anything else; never re-send the money-moving request.
     Inquire,
+    /// The provider is still processing: ask for the status again later.
     PollLater,
+    /// Nothing was executed: the same request may be made again later, freshly signed.
     RetryLater,
+    /// Credentials, URL, clock or another setting is wrong.
     FixConfiguration,
+    /// The request's fields were rejected: fix the input.
     FixInput,
 }
 
@@ -111,21 +139,33 @@ pub struct OtpDispatch {
     pub test_otp: Option<String>,
 }
 
-/// What the provider reported about the refund. Amounts in paise.
+/// What the provider reported about the refund. Amounts in paise; an amount that was not exact money is absent and
+/// named in `Outcome.warnings`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-#[allow(missing_docs)]
 pub struct RefundDetails {
+    /// The provider's id of the refund (Eko `refund_tid`).
     pub refund_id: Option<String>,
+    /// The original transaction's id (Eko `tid`).
     pub original_id: Option<String>,
+    /// The original transaction's amount.
     pub original_amount_paise: Option<i64>,
+    /// The total refunded.
     pub refunded_amount_paise: Option<i64>,
+    /// Fee reversed.
     pub fee_paise: Option<i64>,
+    /// TDS reversed.
     pub tds_paise: Option<i64>,
+    /// Commission reversed.
     pub commission_reverse_paise: Option<i64>,
+    /// Wallet balance after the refund.
     pub balance_paise: Option<i64>,
+    /// Currency code (`INR`).
     pub currency: Option<String>,
+    /// When the refund was made, as the provider wrote it.
     pub completed_at: Option<String>,
+    /// The provider's transaction status code (Eko `tx_status`).
     pub provider_status: Option<String>,
+    /// The provider's description of that status.
     pub provider_status_text: Option<String>,
 }
 

@@ -107,9 +107,18 @@ impl CoreClock for ClockAdapter {
 /// `InvalidInput` with field `amount`.
 #[uniffi::export]
 pub fn parse_rupees(text: String) -> Result<i64, RefundkitError> {
-    refundkit::Money::parse_rupees(&text)
-        .map(|m| m.paise())
-        .map_err(|e| RefundkitError::InvalidInput { field: "amount".into(), reason: e.to_string() })
+    use refundkit::MoneyError as E;
+    refundkit::Money::parse_rupees(&text).map(|m| m.paise()).map_err(|e| {
+        // Fixed texts: errors never echo the input.
+        let reason = match e {
+            E::Empty => "is empty",
+            E::Malformed(_) => "is not a decimal number",
+            E::Inexact(_) => "is not a whole number of paise (refundkit never rounds money)",
+            E::Overflow(_) => "is too large",
+            _ => "is not an exact amount",
+        };
+        RefundkitError::InvalidInput { field: "amount".into(), reason: reason.into() }
+    })
 }
 
 /// Formats paise as rupees with exactly two decimals: `12345` ⇒ `"123.45"`.
@@ -146,8 +155,9 @@ pub fn eko_production_options(initiator_id: String, user_code: String) -> EkoOpt
     EkoOptions::from(&core_eko::EkoConfig::production("", "", initiator_id, user_code))
 }
 
-/// Builds signed Eko requests. Holds the credentials; its `toString()`/`repr()` show no secrets.
+/// Builds signed Eko requests. Holds the credentials; its `toString()`/`repr()` show the base URL and no secrets.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct EkoClient {
     inner: core_eko::Eko<ClockAdapter>,
 }

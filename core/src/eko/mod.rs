@@ -34,7 +34,7 @@ pub use interpret::{
 };
 pub use sign::{request_hash, secret_key};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_header_value, check_text, config, invalid, Error, Problem};
 use crate::http::{encode_pairs, encode_path_segment, Header, HttpMethod, HttpRequest};
 use crate::secret::Secret;
@@ -383,7 +383,7 @@ impl<C: Clock> Eko<C> {
                 if self.config.send_user_code_with_otp_request {
                     fields.push(("user_code", &self.config.user_code));
                 }
-                Ok(self.form(format!("/transactions/{tid}/refund/otp"), &fields))
+                self.form(format!("/transactions/{tid}/refund/otp"), &fields)
             }
         }
     }
@@ -432,7 +432,7 @@ impl<C: Clock> Eko<C> {
                     ("state", "1"),
                     ("user_code", self.config.user_code.as_str()),
                 ];
-                Ok(self.form(format!("/transactions/{tid}/refund"), &fields))
+                self.form(format!("/transactions/{tid}/refund"), &fields)
             }
         }
     }
@@ -457,11 +457,11 @@ impl<C: Clock> Eko<C> {
             ApiFlavour::V3Json => {
                 let query =
                     encode_pairs(&[("initiator_id", &self.config.initiator_id), ("user_code", &self.config.user_code)]);
-                Ok(self.get(format!("/tools/reference/transaction/{segment}?{query}"), "application/json"))
+                self.get(format!("/tools/reference/transaction/{segment}?{query}"), "application/json")
             }
             ApiFlavour::LegacyForm => {
                 let query = encode_pairs(&[("initiator_id", &self.config.initiator_id)]);
-                Ok(self.get(format!("/transactions/{segment}?{query}"), "application/x-www-form-urlencoded"))
+                self.get(format!("/transactions/{segment}?{query}"), "application/x-www-form-urlencoded")
             }
         }
     }
@@ -477,21 +477,21 @@ impl<C: Clock> Eko<C> {
                     ("user_code", &self.config.user_code),
                     ("customer_id", customer_mobile),
                 ]);
-                Ok(self.get(format!("/customer/payment/refunds?{query}"), "application/json"))
+                self.get(format!("/customer/payment/refunds?{query}"), "application/json")
             }
             ApiFlavour::LegacyForm => Err(Error::Unsupported("Get Pending Refunds exists only in Eko's v3 API")),
         }
     }
 
     /// The four authentication headers, signed now.
-    fn auth_headers(&self, content_type: &str) -> Vec<Header> {
-        let ts = self.clock.now_unix_ms();
-        vec![
+    fn auth_headers(&self, content_type: &str) -> Result<Vec<Header>, Error> {
+        let ts = signing_time(&self.clock)?;
+        Ok(vec![
             Header::new("developer_key", &self.config.developer_key),
             Header::new("secret-key", secret_key(self.config.access_key.expose(), ts)),
             Header::new("secret-key-timestamp", ts.to_string()),
             Header::new("content-type", content_type),
-        ]
+        ])
     }
 
     fn json(&self, method: HttpMethod, path: String, body: &impl Serialize) -> Result<HttpRequest, Error> {
@@ -500,27 +500,27 @@ impl<C: Clock> Eko<C> {
         Ok(HttpRequest {
             method,
             url: format!("{}{path}", self.base_url),
-            headers: self.auth_headers("application/json"),
+            headers: self.auth_headers("application/json")?,
             body,
         })
     }
 
-    fn form(&self, path: String, fields: &[(&str, &str)]) -> HttpRequest {
-        HttpRequest {
+    fn form(&self, path: String, fields: &[(&str, &str)]) -> Result<HttpRequest, Error> {
+        Ok(HttpRequest {
             method: HttpMethod::Post,
             url: format!("{}{path}", self.base_url),
-            headers: self.auth_headers("application/x-www-form-urlencoded"),
+            headers: self.auth_headers("application/x-www-form-urlencoded")?,
             body: encode_pairs(fields).into_bytes(),
-        }
+        })
     }
 
-    fn get(&self, path_and_query: String, content_type: &str) -> HttpRequest {
-        HttpRequest {
+    fn get(&self, path_and_query: String, content_type: &str) -> Result<HttpRequest, Error> {
+        Ok(HttpRequest {
             method: HttpMethod::Get,
             url: format!("{}{path_and_query}", self.base_url),
-            headers: self.auth_headers(content_type),
+            headers: self.auth_headers(content_type)?,
             body: Vec::new(),
-        }
+        })
     }
 }
 
