@@ -13,7 +13,7 @@
 //!
 //! Interpret answers with [`Upi360::interpret_refund`] / [`Upi360::interpret_refund_status`], which first verify the
 //! PSP's signature: an unsigned or badly signed answer is [`Reason::UntrustedResponse`](crate::Reason), never a
-//! refund failure. **DEEMED** (the credit leg timed out; money has probably moved) is [`Status::Pending`] with
+//! refund failure. **DEEMED** (the credit leg timed out; money has probably moved) is [`Status::Pending`](crate::Status::Pending) with
 //! [`Reason::Deemed`](crate::Reason): keep re-querying the **same** `refundRequestId`, never raise a new refund.
 //!
 //! # Signing modes
