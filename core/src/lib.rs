@@ -42,6 +42,7 @@
 //! | Module | Provider | Operations |
 //! |---|---|---|
 //! | [`eko`] | Eko (cash-to-digital agents) | Get/Resend Refund OTP, Initiate Refund, Transaction Inquiry, Get Pending Refunds |
+//! | [`upi360`] | Juspay UPI Merchant Stack via a bank PSP (sub-merchant) | Refund 360 (create-or-status), Refund Status, refund callbacks |
 //!
 //! ## Example: an Eko refund
 //!
@@ -93,6 +94,7 @@ pub mod money;
 pub mod outcome;
 pub mod random;
 pub mod secret;
+pub mod upi360;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Problem};

@@ -21,6 +21,8 @@ use crate::money::Money;
 pub enum Provider {
     /// Eko India Financial Services.
     Eko,
+    /// Juspay UPI Merchant Stack, Refund 360 (through a bank PSP).
+    Upi360,
 }
 
 impl Provider {
@@ -28,6 +30,7 @@ impl Provider {
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Eko => "eko",
+            Provider::Upi360 => "upi360",
         }
     }
 }
@@ -102,6 +105,13 @@ pub enum Reason {
     UnknownCode,
     /// The provider answered "success" without saying the refund is done.
     Unconfirmed,
+    /// UPI **DEEMED**: the credit to the customer timed out without a confirmed result; money has probably moved and
+    /// NPCI/bank reconciliation settles the final state later. Always [`Status::Pending`]: not final and **not
+    /// failed**. Re-query with the same refund id (and wait for callbacks); never raise a new refund for it.
+    Deemed,
+    /// The answer's signature is missing or does not verify: it may have been tampered with, so nothing in it is
+    /// believed. Always [`Status::Indeterminate`]: re-query; this is not a refund failure.
+    UntrustedResponse,
 }
 
 impl Reason {
@@ -152,6 +162,8 @@ impl Reason {
             Reason::UnreadableResponse => "unreadable_response",
             Reason::UnknownCode => "unknown_code",
             Reason::Unconfirmed => "unconfirmed",
+            Reason::Deemed => "deemed",
+            Reason::UntrustedResponse => "untrusted_response",
         }
     }
 }

@@ -4,7 +4,8 @@
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use refundkit::eko::{self, ApiFlavour, ClientRefStyle, Eko, EkoConfig, Operation, RefundRequest, TransactionRef};
-use refundkit::{Error, FixedClock, Header, HttpResponse, Money, MoneyError, Outcome};
+use refundkit::upi360;
+use refundkit::{Error, FixedClock, Header, HttpResponse, Money, MoneyError, Outcome, Secret};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -54,6 +55,7 @@ fn main() {
     let money = load("money.json");
     tests.extend(trials("money.json parse", money["parse"].as_array().unwrap(), check_money_parse));
     tests.extend(trials("money.json format", money["format"].as_array().unwrap(), check_money_format));
+    tests.extend(upi_trials());
     libtest_mimic::run(&args, tests).exit();
 }
 
@@ -313,4 +315,263 @@ fn check_money_format(c: &Value) -> Result<(), String> {
     } else {
         Err(got)
     }
+}
+
+// ------------------------------------------------------------------------------------------- UPI Refund 360
+
+fn keys_dir() -> PathBuf {
+    std::env::var_os("REFUNDKIT_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors"))
+        .join("upi360_keys")
+}
+
+fn key_text(file: &str) -> String {
+    std::fs::read_to_string(keys_dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn upi_config(defaults: &Value, overrides: &Value) -> upi360::Upi360Config {
+    let get = |k: &str| overrides.get(k).or_else(|| defaults.get(k));
+    let text = |k: &str| get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let signing = get("signing").unwrap();
+    let signing = match s(signing, "mode") {
+        "pss" => upi360::SigningMode::Plain(upi360::PlainStrategy::RsaPssSha256 {
+            private_key_pem: Secret::new(key_text(s(signing, "private_key"))),
+        }),
+        "jws" => upi360::SigningMode::Jws {
+            kid: s(signing, "kid").into(),
+            private_key_pem: Secret::new(key_text(s(signing, "private_key"))),
+        },
+        "hmac" => upi360::SigningMode::Plain(upi360::PlainStrategy::HmacSha256 {
+            api_key: Secret::new(s(signing, "api_key")),
+            encoding: match signing["encoding"].as_str() {
+                Some("base64") => upi360::SignatureEncoding::Base64,
+                _ => upi360::SignatureEncoding::Hex,
+            },
+        }),
+        other => panic!("signing mode {other}"),
+    };
+    let canonical_form = match get("canonical_form").and_then(Value::as_str) {
+        None | Some("sorted_keys_or_raw") => upi360::CanonicalForm::SortedKeysOrRaw,
+        Some("sorted_keys") => upi360::CanonicalForm::SortedKeys,
+        Some("raw_body") => upi360::CanonicalForm::RawBody,
+        Some(other) => panic!("canonical_form {other}"),
+    };
+    let verification =
+        upi360::ResponseVerification::Verify { psp_public_key_pem: key_text(&text("psp_public_key")), canonical_form };
+    let mut c = upi360::Upi360Config::new(
+        text("host"),
+        text("uri"),
+        text("merchant_id"),
+        text("merchant_channel_id"),
+        signing,
+        verification,
+    );
+    let opt = |k: &str| get(k).and_then(Value::as_str).map(str::to_string);
+    c.sub_merchant_id = opt("sub_merchant_id");
+    c.sub_merchant_channel_id = opt("sub_merchant_channel_id");
+    if let Some(v) = get("api_version") {
+        c.api_version = v.as_str().map(str::to_string);
+    }
+    if let Some(v) = get("status_api_version") {
+        c.status_api_version = v.as_str().map(str::to_string);
+    }
+    if let Some(r) = get("routing_id").and_then(Value::as_str) {
+        c.routing_id = match r {
+            "original_request_id" => upi360::RoutingIdRule::OriginalRequestId,
+            "refund_request_id" => upi360::RoutingIdRule::RefundRequestId,
+            "omit" => upi360::RoutingIdRule::Omit,
+            other => panic!("routing_id {other}"),
+        };
+    }
+    if get("refund_id_charset").and_then(Value::as_str) == Some("alphanumeric_dot_underscore_hyphen") {
+        c.refund_id_charset = upi360::RefundIdCharset::AlphanumericDotUnderscoreHyphen;
+    }
+    if get("remarks_rule").and_then(Value::as_str) == Some("extended") {
+        c.remarks_rule = upi360::RemarksRule::Extended;
+    }
+    c
+}
+
+fn upi_refund(input: &Value) -> Result<upi360::RefundRequest, Error> {
+    let opt = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut r = upi360::RefundRequest::new(
+        s(input, "refund_request_id"),
+        Money::from_paise(input["amount_paise"].as_i64().unwrap()),
+        upi360::RefundType::from_wire(s(input, "refund_type"))?,
+        s(input, "remarks"),
+    );
+    r.original_upi_request_id = opt("original_upi_request_id");
+    r.original_merchant_request_id = opt("original_merchant_request_id");
+    r.original_transaction_timestamp = opt("original_transaction_timestamp");
+    r.merchant_refund_vpa = opt("merchant_refund_vpa");
+    r.udf_parameters = opt("udf_parameters");
+    Ok(r)
+}
+
+fn upi_status(input: &Value) -> upi360::StatusRequest {
+    let opt = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+    upi360::StatusRequest {
+        refund_request_id: s(input, "refund_request_id").into(),
+        original_merchant_request_id: opt("original_merchant_request_id"),
+        original_upi_request_id: opt("original_upi_request_id"),
+    }
+}
+
+fn upi_client(case: &Value) -> Result<upi360::Upi360<FixedClock>, Error> {
+    let config = upi_config(&case["default_config"], case.get("config").unwrap_or(&Value::Null));
+    upi360::Upi360::with_clock(config, FixedClock(case["now_ms"].as_u64().unwrap_or(1_735_689_600_000)))
+}
+
+fn hex_decode(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+fn check_upi_jws(c: &Value) -> Result<(), String> {
+    let key =
+        upi360::RsaPrivateKey::from_pem(&Secret::new(key_text(s(c, "private_key")))).map_err(|e| e.to_string())?;
+    let got = upi360::jws_flattened(&key, s(c, "kid"), s(c, "payload").as_bytes()).map_err(|e| e.to_string())?;
+    if got == s(c, "expected") {
+        Ok(())
+    } else {
+        Err(got)
+    }
+}
+
+fn check_upi_signature_input(c: &Value) -> Result<(), String> {
+    let got = upi360::signature_input(
+        s(c, "merchant_id"),
+        s(c, "merchant_channel_id"),
+        c["sub_merchant_id"].as_str(),
+        c["sub_merchant_channel_id"].as_str(),
+        s(c, "timestamp"),
+        s(c, "body").as_bytes(),
+    );
+    if got == s(c, "expected").as_bytes() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&got).into_owned())
+    }
+}
+
+fn check_upi_hmac(c: &Value) -> Result<(), String> {
+    let encoding = match s(c, "encoding") {
+        "hex" => upi360::SignatureEncoding::Hex,
+        _ => upi360::SignatureEncoding::Base64,
+    };
+    let got = upi360::hmac_sha256(&Secret::new(s(c, "api_key")), s(c, "message").as_bytes(), encoding);
+    if got == s(c, "expected") {
+        Ok(())
+    } else {
+        Err(got)
+    }
+}
+
+fn check_upi_pss(c: &Value) -> Result<(), String> {
+    let key = upi360::RsaPublicKey::from_pem(&key_text(s(c, "public_key"))).map_err(|e| e.to_string())?;
+    let got = key.verify_pss_sha256(s(c, "message").as_bytes(), &hex_decode(s(c, "signature_hex")));
+    if Some(got) == c["valid"].as_bool() {
+        Ok(())
+    } else {
+        Err(format!("verified: {got}"))
+    }
+}
+
+fn check_upi_request(case: &Value) -> Result<(), String> {
+    let input = &case["input"];
+    let result = upi_client(case).and_then(|client| match s(case, "operation") {
+        "refund" => client.build_refund(&upi_refund(input)?),
+        "status" => client.build_refund_status(&upi_status(input)),
+        other => panic!("operation {other}"),
+    });
+    if let Some(want) = case.get("expect_error") {
+        let err = match result {
+            Ok(r) => return Err(format!("built {r:?}, expected an error")),
+            Err(e) => e,
+        };
+        let kind = match &err {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Configuration { .. } => "configuration",
+            _ => "other",
+        };
+        if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
+            return Err(format!("got {kind} {:?} ({err})", err.field()));
+        }
+        return Ok(());
+    }
+    let r = result.map_err(|e| format!("error {e}"))?;
+    let want = &case["expect"];
+    let mut headers: Vec<Header> = want["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
+        .collect();
+    if let Some(input) = want.get("signature_input").and_then(Value::as_str) {
+        // PSS: randomized, so verify the signature and compare everything else.
+        let sig = r.header("x-merchant-signature").ok_or("no x-merchant-signature")?;
+        if sig != sig.to_ascii_lowercase() {
+            return Err("signature is not lowercase hex".into());
+        }
+        let key = upi360::RsaPublicKey::from_pem(&key_text(s(want, "signature_public_key"))).unwrap();
+        if !key.verify_pss_sha256(input.as_bytes(), &hex_decode(sig)) {
+            return Err("x-merchant-signature does not verify over the expected input".into());
+        }
+        for h in headers.iter_mut().filter(|h| h.name == "x-merchant-signature") {
+            h.value = sig.to_string();
+        }
+    }
+    let checks = [
+        ("method", r.method.as_str() == s(want, "method")),
+        ("url", r.url == s(want, "url")),
+        ("headers", r.headers == headers),
+        ("body", r.body == s(want, "body").as_bytes()),
+    ];
+    match checks.iter().find(|(_, ok)| !ok) {
+        Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
+        None => Ok(()),
+    }
+}
+
+fn check_upi_interpretation(case: &Value) -> Result<(), String> {
+    let client = upi_client(case).map_err(|e| e.to_string())?;
+    let resp = response(case);
+    let outcome = match s(case, "operation") {
+        "refund" => client.interpret_refund(&upi_refund(&case["request"]).unwrap(), &resp),
+        "status" => client.interpret_refund_status(&upi_status(&case["request"]), &resp),
+        "callback" => client.interpret_callback(&resp.headers, &resp.body),
+        other => panic!("operation {other}"),
+    };
+    check_outcome(&outcome, &case["expect"])
+}
+
+fn upi_trials() -> Vec<Trial> {
+    let mut tests = Vec::new();
+    let signing = load("upi360_signing.json");
+    tests.extend(trials("upi360_signing.json jws", signing["jws"].as_array().unwrap(), check_upi_jws));
+    tests.extend(trials(
+        "upi360_signing.json signature_input",
+        signing["signature_input"].as_array().unwrap(),
+        check_upi_signature_input,
+    ));
+    tests.extend(trials("upi360_signing.json hmac", signing["hmac"].as_array().unwrap(), check_upi_hmac));
+    tests.extend(trials("upi360_signing.json pss_verify", signing["pss_verify"].as_array().unwrap(), check_upi_pss));
+    for (file, check) in [
+        ("upi360_requests.json", check_upi_request as fn(&Value) -> Result<(), String>),
+        ("upi360_interpret.json", check_upi_interpretation),
+    ] {
+        let doc = load(file);
+        let cases: Vec<Value> = doc["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c["default_config"] = doc["default_config"].clone();
+                c
+            })
+            .collect();
+        tests.extend(trials(file, &cases, check));
+    }
+    tests
 }

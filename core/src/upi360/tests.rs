@@ -1,0 +1,368 @@
+use super::*;
+use crate::clock::FixedClock;
+use crate::http::HttpResponse;
+use crate::outcome::{NextStep, Reason, Status};
+
+const MERCHANT_PKCS8: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs8.pem");
+const MERCHANT_PKCS1: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs1.pem");
+const MERCHANT_PUBLIC: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_public_spki.pem");
+const MERCHANT_PUBLIC_PKCS1: &str =
+    include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_public_pkcs1.pem");
+const PSP_PRIVATE: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_psp_private_pkcs8.pem");
+const PSP_PUBLIC: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_psp_public_spki.pem");
+
+const UPI_ID: &str = "YJP1234567890ABCDEFGHIJKLMNOPQRSTUV";
+
+fn pss_config() -> Upi360Config {
+    Upi360Config::new(
+        "https://api.beta.yesbank.upi.juspay.in",
+        "n2",
+        "MERCHANT1",
+        "CHANNEL1",
+        SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new(MERCHANT_PKCS8) }),
+        ResponseVerification::verify(PSP_PUBLIC),
+    )
+}
+
+fn client(config: Upi360Config) -> Upi360<FixedClock> {
+    Upi360::with_clock(config, FixedClock(1_735_689_600_000)).unwrap()
+}
+
+fn online() -> RefundRequest {
+    RefundRequest::new("RF20250101ABC", Money::from_paise(10_000), RefundType::Online, "Customer refund")
+        .original_upi_request_id(UPI_ID)
+        .merchant_refund_vpa("refunds@parentbank")
+}
+
+fn field_of(r: Result<HttpRequest, Error>) -> Option<&'static str> {
+    r.unwrap_err().field()
+}
+
+#[test]
+fn pss_request_signs_exactly_the_sent_bytes() {
+    let upi = client(pss_config().sub_merchant("SUB1", "SUBCH1"));
+    let r = upi.build_refund(&online()).unwrap();
+    assert_eq!(
+        r.body_text(),
+        r#"{"originalUpiRequestId":"YJP1234567890ABCDEFGHIJKLMNOPQRSTUV","refundRequestId":"RF20250101ABC","refundAmount":"100.00","refundType":"ONLINE","merchantRefundVpa":"refunds@parentbank","remarks":"Customer refund"}"#
+    );
+    assert_eq!(r.header("jpupi-routing-id"), Some(UPI_ID));
+    assert_eq!(r.header("x-api-version"), Some("3"));
+    let sig = crypto::unhex(r.header("x-merchant-signature").unwrap()).unwrap();
+    assert_eq!(r.header("x-merchant-signature").unwrap(), r.header("x-merchant-signature").unwrap().to_lowercase());
+    let merchant = RsaPublicKey::from_pem(MERCHANT_PUBLIC).unwrap();
+    let input = signature_input("MERCHANT1", "CHANNEL1", Some("SUB1"), Some("SUBCH1"), "1735689600000", &r.body);
+    assert!(merchant.verify_pss_sha256(&input, &sig));
+    // Without the sub-merchant ids in the input it must not verify.
+    let wrong = signature_input("MERCHANT1", "CHANNEL1", None, None, "1735689600000", &r.body);
+    assert!(!merchant.verify_pss_sha256(&wrong, &sig));
+    // Tampered body, wrong key.
+    let mut tampered = input.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    assert!(!merchant.verify_pss_sha256(&tampered, &sig));
+    assert!(!RsaPublicKey::from_pem(PSP_PUBLIC).unwrap().verify_pss_sha256(&input, &sig));
+}
+
+#[test]
+fn pkcs1_keys_sign_and_verify_like_pkcs8() {
+    let key = RsaPrivateKey::from_pem(&Secret::new(MERCHANT_PKCS1)).unwrap();
+    let public = RsaPublicKey::from_pem(MERCHANT_PUBLIC_PKCS1).unwrap();
+    assert_eq!(public, RsaPublicKey::from_pem(MERCHANT_PUBLIC).unwrap());
+    let sig = key.sign_pss_sha256(b"message").unwrap();
+    assert!(public.verify_pss_sha256(b"message", &sig));
+    assert!(!public.verify_pss_sha256(b"messagE", &sig));
+    // PSS is randomized; RS256 is deterministic and identical for both key encodings.
+    assert_ne!(sig, key.sign_pss_sha256(b"message").unwrap());
+    let pkcs8 = RsaPrivateKey::from_pem(&Secret::new(MERCHANT_PKCS8)).unwrap();
+    assert_eq!(key.sign_pkcs1_sha256(b"m").unwrap(), pkcs8.sign_pkcs1_sha256(b"m").unwrap());
+    assert!(public.verify_pkcs1_sha256(b"m", &key.sign_pkcs1_sha256(b"m").unwrap()));
+    assert_eq!(format!("{key:?}"), "RsaPrivateKey(***)");
+}
+
+#[test]
+fn jws_request_embeds_iat_and_verifies() {
+    let mut c = pss_config();
+    c.signing = SigningMode::Jws { kid: "kid-1".into(), private_key_pem: Secret::new(MERCHANT_PKCS1) };
+    let upi = client(c);
+    let r = upi.build_refund(&online()).unwrap();
+    assert_eq!(r.header("x-merchant-signature"), None);
+    let public = RsaPublicKey::from_pem(MERCHANT_PUBLIC).unwrap();
+    let payload = crypto::jws_verify(Some(&public), &r.body).unwrap();
+    assert!(std::str::from_utf8(&payload).unwrap().ends_with(r#","remarks":"Customer refund","iat":"1735689600000"}"#));
+    let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert!(!body["protected"].as_str().unwrap().contains('='));
+    // Deterministic: the same request twice is byte-identical.
+    assert_eq!(r.body, upi.build_refund(&online()).unwrap().body);
+    // A different key does not verify it.
+    let psp = RsaPublicKey::from_pem(PSP_PUBLIC).unwrap();
+    assert_eq!(crypto::jws_verify(Some(&psp), &r.body), Err(crypto::JwsError::BadSignature));
+}
+
+#[test]
+fn hmac_strategy_is_hex_by_default_and_base64_on_request() {
+    let mut c = pss_config();
+    c.signing = SigningMode::Plain(PlainStrategy::HmacSha256 {
+        api_key: Secret::new("TEST_ONLY_KEY"),
+        encoding: SignatureEncoding::Hex,
+    });
+    let r = client(c.clone()).build_refund(&online()).unwrap();
+    let sig = r.header("x-merchant-signature").unwrap();
+    assert_eq!(sig.len(), 64);
+    c.signing = SigningMode::Plain(PlainStrategy::HmacSha256 {
+        api_key: Secret::new("TEST_ONLY_KEY"),
+        encoding: SignatureEncoding::Base64,
+    });
+    let r2 = client(c).build_refund(&online()).unwrap();
+    assert_eq!(
+        crypto::unhex(sig).unwrap(),
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, r2.header("x-merchant-signature").unwrap())
+            .unwrap()
+    );
+}
+
+#[test]
+fn config_errors_name_the_field() {
+    let check = |f: fn(&mut Upi360Config), field: &str| {
+        let mut c = pss_config();
+        f(&mut c);
+        assert_eq!(Upi360::new(c).unwrap_err().field(), Some(field));
+    };
+    check(|c| c.host = "http://example.com".into(), "host");
+    check(|c| c.uri = "n2/../x".into(), "uri");
+    check(|c| c.uri = String::new(), "uri");
+    check(|c| c.merchant_id = String::new(), "merchant_id");
+    check(|c| c.merchant_channel_id = "a b".into(), "merchant_channel_id");
+    check(|c| c.sub_merchant_id = Some("S".into()), "sub_merchant_channel_id");
+    check(|c| c.sub_merchant_channel_id = Some("S".into()), "sub_merchant_id");
+    check(|c| c.api_version = Some("v3".into()), "api_version");
+    check(|c| c.status_api_version = Some(String::new()), "status_api_version");
+    check(
+        |c| c.signing = SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new(PSP_PUBLIC) }),
+        "private_key_pem",
+    );
+    check(
+        |c| {
+            c.signing = SigningMode::Plain(PlainStrategy::HmacSha256 {
+                api_key: Secret::new(""),
+                encoding: SignatureEncoding::Hex,
+            })
+        },
+        "api_key",
+    );
+    check(|c| c.signing = SigningMode::Jws { kid: "a\"b".into(), private_key_pem: Secret::new(MERCHANT_PKCS8) }, "kid");
+    check(|c| c.response_verification = ResponseVerification::verify(MERCHANT_PKCS8), "psp_public_key_pem");
+    check(|c| c.response_verification = ResponseVerification::verify(""), "psp_public_key_pem");
+    let mut c = pss_config();
+    c.response_verification = ResponseVerification::DangerouslySkip;
+    assert!(Upi360::new(c).is_ok());
+}
+
+#[test]
+fn every_validation_rule_rejects_bad_input_naming_the_field() {
+    let upi = client(pss_config());
+    let bad = |r: RefundRequest| field_of(upi.build_refund(&r));
+    // Original ids.
+    let mut r = online();
+    r.original_upi_request_id = None;
+    assert_eq!(bad(r), Some("originalUpiRequestId"));
+    assert_eq!(bad(online().original_upi_request_id("A".repeat(36))), Some("originalUpiRequestId"));
+    assert_eq!(bad(online().original_upi_request_id("YJP-123")), Some("originalUpiRequestId"));
+    assert_eq!(bad(online().original_merchant_request_id("ord/1")), Some("originalMerchantRequestId"));
+    assert_eq!(bad(online().original_merchant_request_id("")), Some("originalMerchantRequestId"));
+    // Refund id: alphanumeric, 1 to 35, never truncated.
+    for id in ["", "RF-1", "RF_1", "RF.1", &"R".repeat(36), "RF 1", "RFé"] {
+        let mut r = online();
+        r.refund_request_id = id.into();
+        assert_eq!(bad(r), Some("refundRequestId"), "{id}");
+    }
+    let err = {
+        let mut r = online();
+        r.refund_request_id = "R".repeat(36);
+        upi.build_refund(&r).unwrap_err()
+    };
+    assert!(err.to_string().contains("never truncated"), "{err}");
+    // Amount.
+    for paise in [0, -1] {
+        let mut r = online();
+        r.amount = Money::from_paise(paise);
+        assert_eq!(bad(r), Some("refundAmount"));
+    }
+    // Type.
+    assert_eq!(RefundType::from_wire("UDIR").unwrap_err().field(), Some("refundType"));
+    assert_eq!(RefundType::from_wire("online").unwrap_err().field(), Some("refundType"));
+    assert_eq!(RefundType::from_wire("").unwrap_err().field(), Some("refundType"));
+    assert_eq!(RefundType::from_wire("OFFLINE"), Ok(RefundType::Offline));
+    // VPA: required for ONLINE, well-formed whenever given.
+    let mut r = online();
+    r.merchant_refund_vpa = None;
+    assert_eq!(bad(r.clone()), Some("merchantRefundVpa"));
+    r.refund_type = RefundType::Offline;
+    assert!(upi.build_refund(&r).is_ok());
+    for vpa in ["refunds", "@bank", "a@", "a@b@c", "a b@bank", "ab@ba_nk", &format!("{}@bank", "a".repeat(252))] {
+        assert_eq!(bad(online().merchant_refund_vpa(vpa)), Some("merchantRefundVpa"), "{vpa}");
+    }
+    // Remarks (strict default; extended on request).
+    for remarks in ["", "Refund-1", "Refund!", &"a".repeat(51), "naïve"] {
+        let mut r = online();
+        r.remarks = remarks.into();
+        assert_eq!(bad(r), Some("remarks"), "{remarks}");
+    }
+    let mut c = pss_config();
+    c.remarks_rule = RemarksRule::Extended;
+    let extended = client(c);
+    let mut r = online();
+    r.remarks = format!("Refund-1 {}", "a".repeat(200));
+    assert!(extended.build_refund(&r).is_ok());
+    r.remarks = "a".repeat(256);
+    assert_eq!(field_of(extended.build_refund(&r)), Some("remarks"));
+    // Timestamp.
+    for ts in [
+        "",
+        "2025-01-01 10:00:00+05:30",
+        "2025-01-01T10:00:00Z",
+        "2025-13-01T10:00:00+05:30",
+        "2025-01-01T24:00:00+05:30",
+        "2025-1-01T10:00:00+05:30",
+    ] {
+        assert_eq!(bad(online().original_transaction_timestamp(ts)), Some("originalTransactionTimestamp"), "{ts}");
+    }
+    assert!(upi.build_refund(&online().original_transaction_timestamp("2025-01-01T10:00:00+05:30")).is_ok());
+    // udfParameters.
+    for udf in [
+        "",
+        "[1]",
+        "not json",
+        r#"{"udf1":"a/b"}"#,
+        r#"{"udf1":"50%"}"#,
+        r#"{"udf1":"a&b"}"#,
+        r#"{"udf1":"it's"}"#,
+        r#"{"udf1":"(x)"}"#,
+        r#"{"udf1":"~"}"#,
+        r#"{"udf1":"`"}"#,
+        r##"{"udf1":"#"}"##,
+        r#"{"udf1":"$"}"#,
+        r#"{"udf1":"*!"}"#,
+    ] {
+        assert_eq!(bad(online().udf_parameters(udf)), Some("udfParameters"), "{udf}");
+    }
+    assert!(upi.build_refund(&online().udf_parameters(r#"{"udf1":"value1","udf2":"a-b.c"}"#)).is_ok());
+    // Status request.
+    let status = |s: StatusRequest| field_of(upi.build_refund_status(&s));
+    let mut s = StatusRequest::for_refund(&online());
+    s.original_upi_request_id = None;
+    assert_eq!(status(s.clone()), Some("originalUpiRequestId"));
+    s.original_upi_request_id = Some(UPI_ID.into());
+    s.refund_request_id = "RF-1".into();
+    assert_eq!(status(s), Some("refundRequestId"));
+}
+
+#[test]
+fn refund_id_charset_is_configurable() {
+    let mut c = pss_config();
+    c.refund_id_charset = RefundIdCharset::AlphanumericDotUnderscoreHyphen;
+    let mut r = online();
+    r.refund_request_id = "RF-2025_01.A".into();
+    assert!(client(c).build_refund(&r).is_ok());
+}
+
+#[test]
+fn routing_rules_and_status_body() {
+    let r = online().original_merchant_request_id("ORD-1");
+    let upi = client(pss_config());
+    assert_eq!(upi.build_refund(&r).unwrap().header("jpupi-routing-id"), Some("ORD-1"));
+    let s = upi.build_refund_status(&StatusRequest::for_refund(&r)).unwrap();
+    assert_eq!(s.url, "https://api.beta.yesbank.upi.juspay.in/api/n2/merchants/transactions/refund/status");
+    assert_eq!(s.body_text(), r#"{"merchantRequestId":"RF20250101ABC","merchantTransactionId":"ORD-1"}"#);
+    assert_eq!(s.header("x-api-version"), Some("2"));
+    let mut c = pss_config();
+    c.routing_id = RoutingIdRule::RefundRequestId;
+    assert_eq!(client(c).build_refund(&r).unwrap().header("jpupi-routing-id"), Some("RF20250101ABC"));
+    let mut c = pss_config();
+    c.routing_id = RoutingIdRule::Omit;
+    c.api_version = None;
+    let built = client(c).build_refund(&r).unwrap();
+    assert_eq!(built.header("jpupi-routing-id"), None);
+    assert_eq!(built.header("x-api-version"), None);
+}
+
+fn psp_sign(body: &[u8]) -> String {
+    crypto::hex(&RsaPrivateKey::from_pem(&Secret::new(PSP_PRIVATE)).unwrap().sign_pss_sha256(body).unwrap())
+}
+
+fn signed(status: u16, body: &str) -> HttpResponse {
+    let mut r = HttpResponse::new(status, body);
+    r.headers.push(Header::new("x-response-signature", psp_sign(body.as_bytes())));
+    r
+}
+
+const SUCCESS_BODY: &str = r#"{"status":"SUCCESS","responseCode":"SUCCESS","responseMessage":"SUCCESS","payload":{"refundRequestId":"RF20250101ABC","refundAmount":"100.00","refundType":"ONLINE","gatewayResponseStatus":"SUCCESS","gatewayResponseCode":"00","gatewayRefundReferenceId":"412345678901","transactionAmount":"250.50"}}"#;
+
+#[test]
+fn response_signatures_decide_trust() {
+    let upi = client(pss_config());
+    let o = upi.interpret_refund(&online(), &signed(200, SUCCESS_BODY));
+    assert_eq!((o.status, o.reason), (Status::Succeeded, Reason::Refunded));
+    let details = o.refund.unwrap();
+    assert_eq!(details.refund_id.as_deref(), Some("412345678901"));
+    assert_eq!(details.original_amount, Some(Money::from_paise(25_050)));
+    // Missing signature, tampered body, wrong signer: untrusted, never failed.
+    let unsigned = HttpResponse::new(200, SUCCESS_BODY);
+    let mut tampered = signed(200, SUCCESS_BODY);
+    tampered.body = SUCCESS_BODY.replace("100.00", "900.00").into_bytes();
+    let mut wrong_key = HttpResponse::new(200, SUCCESS_BODY);
+    let merchant = RsaPrivateKey::from_pem(&Secret::new(MERCHANT_PKCS8)).unwrap();
+    wrong_key.headers.push(Header::new(
+        "x-response-signature",
+        crypto::hex(&merchant.sign_pss_sha256(SUCCESS_BODY.as_bytes()).unwrap()),
+    ));
+    for r in [unsigned, tampered, wrong_key] {
+        let o = upi.interpret_refund(&online(), &r);
+        assert_eq!(
+            (o.status, o.reason, o.next_step),
+            (Status::Indeterminate, Reason::UntrustedResponse, NextStep::Inquire)
+        );
+    }
+    // Sorted-key signatures verify too, unless only the raw form is configured.
+    let sorted = sorted_key_json(SUCCESS_BODY.as_bytes()).unwrap();
+    let mut r = HttpResponse::new(200, SUCCESS_BODY);
+    r.headers.push(Header::new("x-response-signature", psp_sign(sorted.as_bytes())));
+    assert_eq!(upi.interpret_refund(&online(), &r).status, Status::Succeeded);
+    let mut c = pss_config();
+    c.response_verification =
+        ResponseVerification::Verify { psp_public_key_pem: PSP_PUBLIC.into(), canonical_form: CanonicalForm::RawBody };
+    assert_eq!(client(c).interpret_refund(&online(), &r).reason, Reason::UntrustedResponse);
+}
+
+#[test]
+fn deemed_is_pending_and_mismatches_are_indeterminate() {
+    let upi = client(pss_config());
+    let deemed = SUCCESS_BODY.replace(
+        r#""gatewayResponseStatus":"SUCCESS","gatewayResponseCode":"00""#,
+        r#""gatewayResponseStatus":"DEEMED","gatewayResponseCode":"RB""#,
+    );
+    let o = upi.interpret_refund(&online(), &signed(200, &deemed));
+    assert_eq!((o.status, o.reason, o.next_step), (Status::Pending, Reason::Deemed, NextStep::PollLater));
+    assert!(!o.is_final());
+    let mut other = online();
+    other.amount = Money::from_paise(10_001);
+    let o = upi.interpret_refund(&other, &signed(200, SUCCESS_BODY));
+    assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::Unconfirmed));
+    assert!(o.warnings.iter().any(|w| w.contains("refundAmount")));
+}
+
+#[test]
+fn callbacks_accept_hex_or_base64_over_sorted_json() {
+    let upi = client(pss_config());
+    let body = br#"{"type":"MERCHANT_DEBITED_VIA_REFUND","gatewayResponseStatus":"SUCCESS","gatewayResponseCode":"00","refundRequestId":"RF1"}"#;
+    let sorted = sorted_key_json(body).unwrap();
+    let key = RsaPrivateKey::from_pem(&Secret::new(PSP_PRIVATE)).unwrap();
+    let sig = key.sign_pss_sha256(sorted.as_bytes()).unwrap();
+    for encoded in [crypto::hex(&sig), base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &sig)] {
+        let headers = [Header::new("X-Merchant-Payload-Signature", encoded)];
+        assert!(upi.verify_callback(&headers, body));
+        assert_eq!(upi.interpret_callback(&headers, body).status, Status::Succeeded);
+    }
+    assert!(!upi.verify_callback(&[], body));
+    let o = upi.interpret_callback(&[], body);
+    assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::UntrustedResponse));
+}
