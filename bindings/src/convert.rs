@@ -101,6 +101,10 @@ pub enum RefundReason {
     UnknownCode,
     /// The provider answered "success" without saying the refund is done.
     Unconfirmed,
+    /// UPI DEEMED: the refund is neither final nor failed; re-query with the same request id, never create a new refund.
+    Deemed,
+    /// A response whose signature is missing or wrong: not believed; inquire.
+    UntrustedResponse,
 }
 
 /// What to do next.
@@ -377,6 +381,8 @@ impl From<refundkit::Reason> for RefundReason {
             R::ServerError => RefundReason::ServerError,
             R::UnreadableResponse => RefundReason::UnreadableResponse,
             R::Unconfirmed => RefundReason::Unconfirmed,
+            R::Deemed => RefundReason::Deemed,
+            R::UntrustedResponse => RefundReason::UntrustedResponse,
             // A reason added to the core before this mirror learns it still reaches the caller as "unknown".
             _ => RefundReason::UnknownCode,
         }
