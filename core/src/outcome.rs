@@ -21,13 +21,16 @@ use crate::money::Money;
 pub enum Provider {
     /// Eko India Financial Services.
     Eko,
+    /// Paytm Payment Gateway (Paytm Payments Services Ltd).
+    Paytm,
 }
 
 impl Provider {
-    /// The provider's short name (`"eko"`).
+    /// The provider's short name (`"eko"`, `"paytm"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Eko => "eko",
+            Provider::Paytm => "paytm",
         }
     }
 }
@@ -102,6 +105,12 @@ pub enum Reason {
     UnknownCode,
     /// The provider answered "success" without saying the refund is done.
     Unconfirmed,
+    /// A signature did not verify: a response's signature failed (its contents are untrusted), or the provider
+    /// rejected the request's signature (Paytm 330: wrong merchant key, or the body was changed after signing).
+    SignatureInvalid,
+    /// The provider already has a request under this reference (Paytm 617 "Refund Already Raised"): query its
+    /// status; never raise it again under a new reference.
+    DuplicateRequest,
 }
 
 impl Reason {
@@ -128,6 +137,8 @@ impl Reason {
             Reason::UnreadableResponse => "unreadable_response",
             Reason::UnknownCode => "unknown_code",
             Reason::Unconfirmed => "unconfirmed",
+            Reason::SignatureInvalid => "signature_invalid",
+            Reason::DuplicateRequest => "duplicate_request",
         }
     }
 }
@@ -158,6 +169,10 @@ pub enum NextStep {
     FixConfiguration,
     /// The request's fields were rejected: fix the input.
     FixInput,
+    /// The provider has no record of the money-moving request: send it again with the **same** idempotency
+    /// reference (Paytm `refId`), which the provider rejects as a duplicate if the first one did arrive, so it cannot
+    /// pay twice. Never use a new reference.
+    ResendSameReference,
 }
 
 impl NextStep {
@@ -174,6 +189,7 @@ impl NextStep {
             NextStep::RetryLater => "retry_later",
             NextStep::FixConfiguration => "fix_configuration",
             NextStep::FixInput => "fix_input",
+            NextStep::ResendSameReference => "resend_same_reference",
         }
     }
 }
