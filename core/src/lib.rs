@@ -42,6 +42,7 @@
 //! | Module | Provider | Operations |
 //! |---|---|---|
 //! | [`eko`] | Eko (cash-to-digital agents) | Get/Resend Refund OTP, Initiate Refund, Transaction Inquiry, Get Pending Refunds |
+//! | [`paytm`] | Paytm Payment Gateway (PPSL), regular PG and AI-router | PaytmChecksum, Refund Apply, Refund Status, refund webhooks (Accept Refund, Success Refund, Refund ARN) |
 //!
 //! ## Example: an Eko refund
 //!
@@ -91,6 +92,7 @@ pub mod error;
 pub mod http;
 pub mod money;
 pub mod outcome;
+pub mod paytm;
 pub mod random;
 pub mod secret;
 
