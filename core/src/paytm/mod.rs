@@ -64,7 +64,7 @@ pub const AI_ROUTER_PRODUCTION_BASE_URL: &str = "https://router.paytm.in";
 /// Default maximum length of `comments` (the legacy limit, the strictest of 50/255/500 in Paytm's documents).
 pub const DEFAULT_COMMENTS_MAX_LEN: usize = 50;
 /// Default grace period after an accepted apply during which a status answer of 631 (record not found) is still
-/// read as "pending" (30 minutes, spec §7.2.5 [INFERRED]).
+/// read as "pending" (30 minutes, spec §7.2.5, inferred).
 pub const DEFAULT_NOT_FOUND_GRACE_PERIOD_MS: u64 = 30 * 60 * 1000;
 
 /// Paytm's environments.
