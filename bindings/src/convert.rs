@@ -105,6 +105,10 @@ pub enum RefundReason {
     Deemed,
     /// A response whose signature is missing or wrong: not believed; inquire.
     UntrustedResponse,
+    /// A signature did not verify (Paytm 330: wrong merchant key, or the body changed after signing).
+    SignatureInvalid,
+    /// The provider already has a request under this reference: query its status, never raise it anew.
+    DuplicateRequest,
 }
 
 /// What to do next.
@@ -130,6 +134,8 @@ pub enum NextStep {
     FixConfiguration,
     /// The request's fields were rejected: fix the input.
     FixInput,
+    /// Send the same request again with the same reference (the provider rejects a duplicate, so it cannot double).
+    ResendSameReference,
 }
 
 /// A refund OTP dispatch.
@@ -383,6 +389,8 @@ impl From<refundkit::Reason> for RefundReason {
             R::Unconfirmed => RefundReason::Unconfirmed,
             R::Deemed => RefundReason::Deemed,
             R::UntrustedResponse => RefundReason::UntrustedResponse,
+            R::SignatureInvalid => RefundReason::SignatureInvalid,
+            R::DuplicateRequest => RefundReason::DuplicateRequest,
             // A reason added to the core before this mirror learns it still reaches the caller as "unknown".
             _ => RefundReason::UnknownCode,
         }
@@ -403,6 +411,7 @@ impl From<refundkit::NextStep> for NextStep {
             N::RetryLater => NextStep::RetryLater,
             N::FixConfiguration => NextStep::FixConfiguration,
             N::FixInput => NextStep::FixInput,
+            N::ResendSameReference => NextStep::ResendSameReference,
             // Unknown future steps are the cautious one.
             _ => NextStep::Inquire,
         }

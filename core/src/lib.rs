@@ -43,6 +43,7 @@
 //! |---|---|---|
 //! | [`eko`] | Eko (cash-to-digital agents) | Get/Resend Refund OTP, Initiate Refund, Transaction Inquiry, Get Pending Refunds |
 //! | [`upi360`] | Juspay UPI Merchant Stack via a bank PSP (sub-merchant) | Refund 360 (create-or-status), Refund Status, refund callbacks |
+//! | [`paytm`] | Paytm Payment Gateway (PPSL), regular PG and AI-router | PaytmChecksum, Refund Apply, Refund Status, refund webhooks (Accept Refund, Success Refund, Refund ARN) |
 //!
 //! ## Example: an Eko refund
 //!
@@ -92,6 +93,7 @@ pub mod error;
 pub mod http;
 pub mod money;
 pub mod outcome;
+pub mod paytm;
 pub mod random;
 pub mod secret;
 pub mod upi360;

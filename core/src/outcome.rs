@@ -23,14 +23,17 @@ pub enum Provider {
     Eko,
     /// Juspay UPI Merchant Stack, Refund 360 (through a bank PSP).
     Upi360,
+    /// Paytm Payment Gateway (Paytm Payments Services Ltd).
+    Paytm,
 }
 
 impl Provider {
-    /// The provider's short name (`"eko"`).
+    /// The provider's short name (`"eko"`, `"paytm"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Eko => "eko",
             Provider::Upi360 => "upi360",
+            Provider::Paytm => "paytm",
         }
     }
 }
@@ -112,6 +115,12 @@ pub enum Reason {
     /// The answer's signature is missing or does not verify: it may have been tampered with, so nothing in it is
     /// believed. Always [`Status::Indeterminate`]: re-query; this is not a refund failure.
     UntrustedResponse,
+    /// A signature did not verify: a response's signature failed (its contents are untrusted), or the provider
+    /// rejected the request's signature (Paytm 330: wrong merchant key, or the body was changed after signing).
+    SignatureInvalid,
+    /// The provider already has a request under this reference (Paytm 617 "Refund Already Raised"): query its
+    /// status; never raise it again under a new reference.
+    DuplicateRequest,
 }
 
 impl Reason {
@@ -137,6 +146,10 @@ impl Reason {
         Reason::UnreadableResponse,
         Reason::UnknownCode,
         Reason::Unconfirmed,
+        Reason::Deemed,
+        Reason::UntrustedResponse,
+        Reason::SignatureInvalid,
+        Reason::DuplicateRequest,
     ];
 
     /// snake_case name, as used in the conformance vectors (`"otp_invalid"`).
@@ -164,6 +177,8 @@ impl Reason {
             Reason::Unconfirmed => "unconfirmed",
             Reason::Deemed => "deemed",
             Reason::UntrustedResponse => "untrusted_response",
+            Reason::SignatureInvalid => "signature_invalid",
+            Reason::DuplicateRequest => "duplicate_request",
         }
     }
 }
@@ -194,6 +209,10 @@ pub enum NextStep {
     FixConfiguration,
     /// The request's fields were rejected: fix the input.
     FixInput,
+    /// The provider has no record of the money-moving request: send it again with the **same** idempotency
+    /// reference (Paytm `refId`), which the provider rejects as a duplicate if the first one did arrive, so it cannot
+    /// pay twice. Never use a new reference.
+    ResendSameReference,
 }
 
 impl NextStep {
@@ -209,6 +228,7 @@ impl NextStep {
         NextStep::RetryLater,
         NextStep::FixConfiguration,
         NextStep::FixInput,
+        NextStep::ResendSameReference,
     ];
 
     /// snake_case name, as used in the conformance vectors (`"inquire"`).
@@ -224,6 +244,7 @@ impl NextStep {
             NextStep::RetryLater => "retry_later",
             NextStep::FixConfiguration => "fix_configuration",
             NextStep::FixInput => "fix_input",
+            NextStep::ResendSameReference => "resend_same_reference",
         }
     }
 }
@@ -385,7 +406,50 @@ mod tests {
         assert_eq!(names.len(), Reason::ALL.len());
         let steps: HashSet<&str> = NextStep::ALL.iter().map(|n| n.as_str()).collect();
         assert_eq!(steps.len(), NextStep::ALL.len());
-        // Declaration order = discriminant order: the last variant's index equals the list's length - 1.
+        // Every variant is in `ALL`: this exhaustive match stops compiling when a variant is added, which sends the
+        // author here to add it to `ALL` too.
+        let last_reason = |r: Reason| match r {
+            Reason::DuplicateRequest => true,
+            Reason::Refunded
+            | Reason::OtpSent
+            | Reason::OtpInvalid
+            | Reason::OtpExpired
+            | Reason::AlreadyRefunded
+            | Reason::NotRefundable
+            | Reason::NotRefunded
+            | Reason::InsufficientBalance
+            | Reason::AnotherTransactionInProgress
+            | Reason::TransactionNotFound
+            | Reason::Validation
+            | Reason::AuthOrClock
+            | Reason::Configuration
+            | Reason::Declined
+            | Reason::InProgress
+            | Reason::RateLimited
+            | Reason::ServerError
+            | Reason::UnreadableResponse
+            | Reason::UnknownCode
+            | Reason::Unconfirmed
+            | Reason::Deemed
+            | Reason::UntrustedResponse
+            | Reason::SignatureInvalid => false,
+        };
+        assert!(last_reason(*Reason::ALL.last().unwrap()));
+        let last_step = |n: NextStep| match n {
+            NextStep::ResendSameReference => true,
+            NextStep::Nothing
+            | NextStep::CollectOtp
+            | NextStep::CollectOtpOrResendLater
+            | NextStep::ReenterOtp
+            | NextStep::RequestNewOtp
+            | NextStep::Inquire
+            | NextStep::PollLater
+            | NextStep::RetryLater
+            | NextStep::FixConfiguration
+            | NextStep::FixInput => false,
+        };
+        assert!(last_step(*NextStep::ALL.last().unwrap()));
+        // Declaration order = discriminant order, and the last declared variant is last in `ALL`: nothing is missing.
         assert_eq!(
             Reason::ALL.iter().map(|r| *r as usize).collect::<Vec<_>>(),
             (0..Reason::ALL.len()).collect::<Vec<_>>()

@@ -4,9 +4,11 @@
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use refundkit::eko::{self, ApiFlavour, ClientRefStyle, Eko, EkoConfig, Operation, RefundRequest, TransactionRef};
+use refundkit::paytm::{self, checksum, Paytm, PaytmConfig, PriorApply, RefundApply, RefundStatusQuery, WebhookError};
 use refundkit::upi360;
-use refundkit::{Error, FixedClock, Header, HttpResponse, Money, MoneyError, Outcome, Secret};
+use refundkit::{Error, FixedClock, FixedRandom, Header, HttpResponse, Money, MoneyError, Outcome, Secret};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn load(name: &str) -> Value {
@@ -52,6 +54,25 @@ fn main() {
         load("eko_interpret.json")["cases"].as_array().unwrap(),
         check_interpretation,
     ));
+    tests.extend(trials("paytm_checksum.json", load("paytm_checksum.json").as_array().unwrap(), check_paytm_checksum));
+    for (file, check) in [
+        ("paytm_requests.json", check_paytm_request as fn(&Value) -> Result<(), String>),
+        ("paytm_interpret.json", check_paytm_interpretation),
+        ("paytm_webhooks.json", check_paytm_webhook),
+    ] {
+        let doc = load(file);
+        let cases: Vec<Value> = doc["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c["default_config"] = doc["default_config"].clone();
+                c
+            })
+            .collect();
+        tests.extend(trials(file, &cases, check));
+    }
     let money = load("money.json");
     tests.extend(trials("money.json parse", money["parse"].as_array().unwrap(), check_money_parse));
     tests.extend(trials("money.json format", money["format"].as_array().unwrap(), check_money_format));
@@ -574,4 +595,261 @@ fn upi_trials() -> Vec<Trial> {
         tests.extend(trials(file, &cases, check));
     }
     tests
+}
+
+// ------------------------------------------------------------------------------------------------------ Paytm
+
+fn paytm_params(v: &Value) -> BTreeMap<String, Option<String>> {
+    v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string))).collect()
+}
+
+/// The FixedRandom bytes that draw `salt` (alphabet index of each character; see README).
+fn salt_bytes(salt: &str) -> Vec<u8> {
+    salt.bytes().map(|b| checksum::SALT_ALPHABET.iter().position(|&a| a == b).unwrap() as u8).collect()
+}
+
+fn check_paytm_checksum(c: &Value) -> Result<(), String> {
+    let key = Secret::new(s(c, "key"));
+    let text = s(c, "string_to_sign");
+    match s(c, "kind") {
+        "sign" => {
+            if let Some(params) = c.get("params") {
+                let built = checksum::params_string(&paytm_params(params));
+                if built != text {
+                    return Err(format!("params string {built:?}"));
+                }
+            }
+            let salt = s(c, "salt");
+            let want = s(c, "expected_signature");
+            let got = checksum::checksum(text, &key, salt).map_err(|e| e.to_string())?;
+            if got != want {
+                return Err(format!("signature {got}"));
+            }
+            let drawn = checksum::generate(text, &key, &FixedRandom(salt_bytes(salt))).map_err(|e| e.to_string())?;
+            if drawn != want {
+                return Err(format!("signature with drawn salt {drawn}"));
+            }
+            if !checksum::verify(text, &key, want) {
+                return Err("does not verify".into());
+            }
+            Ok(())
+        }
+        "variant" => {
+            let params = paytm_params(&c["params"]);
+            let salt = FixedRandom(salt_bytes(s(c, "salt")));
+            let built = checksum::generate_for_params(&params, &key, &salt).map_err(|e| e.to_string())?;
+            if built == s(c, "expected_signature") || built != s(c, "correct_signature_for_params") {
+                return Err(format!("map builder produced {built}"));
+            }
+            let literal = checksum::checksum(text, &key, s(c, "salt")).map_err(|e| e.to_string())?;
+            if literal != s(c, "expected_signature") {
+                return Err(format!("literal string signed to {literal}"));
+            }
+            Ok(())
+        }
+        "verify_negative" => match checksum::verify(text, &key, s(c, "signature")) {
+            false => Ok(()),
+            true => Err("verified".into()),
+        },
+        other => Err(format!("kind {other}")),
+    }
+}
+
+fn paytm_config(case: &Value) -> PaytmConfig {
+    let defaults = &case["default_config"];
+    let overrides = case.get("config").unwrap_or(&Value::Null);
+    let get = |k: &str| overrides.get(k).or_else(|| defaults.get(k));
+    let text = |k: &str| get(k).and_then(Value::as_str).map(str::to_string);
+    let environment = match text("environment").as_deref() {
+        Some("production") => paytm::Environment::Production,
+        _ => paytm::Environment::Staging,
+    };
+    let flavour = match text("flavour").as_deref() {
+        Some("ai_router") => paytm::Flavour::AiRouter,
+        _ => paytm::Flavour::Pg,
+    };
+    let mut c = PaytmConfig::new(environment, flavour, text("mid").unwrap(), text("merchant_key").unwrap());
+    if let Some(u) = text("base_url") {
+        c.base_url = u;
+    }
+    c.client_id = text("client_id");
+    c.head.version = text("version");
+    c.head.channel_id = text("channel_id");
+    c.head.request_timestamp = get("request_timestamp").and_then(Value::as_bool).unwrap_or(false);
+    c.head.token_type_checksum = get("token_type_checksum").and_then(Value::as_bool).unwrap_or(false);
+    if let Some(n) = get("comments_max_len").and_then(Value::as_u64) {
+        c.comments_max_len = n as usize;
+    }
+    c
+}
+
+fn paytm_client(case: &Value) -> Result<Paytm<FixedClock, FixedRandom>, Error> {
+    let random = case["random_bytes"]
+        .as_array()
+        .map_or_else(|| vec![0], |b| b.iter().map(|x| x.as_u64().unwrap() as u8).collect());
+    Paytm::with_sources(paytm_config(case), FixedClock(case["now_ms"].as_u64().unwrap_or(0)), FixedRandom(random))
+}
+
+fn opt_str(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn check_paytm_request(case: &Value) -> Result<(), String> {
+    let input = &case["input"];
+    let result = paytm_client(case).and_then(|client| match s(case, "operation") {
+        "refund_apply" => client.build_refund_apply(&RefundApply {
+            order_id: s(input, "order_id").into(),
+            ref_id: s(input, "ref_id").into(),
+            txn_id: s(input, "txn_id").into(),
+            refund_amount: Money::from_paise(input["refund_amount_paise"].as_i64().unwrap()),
+            original_amount: input.get("original_amount_paise").and_then(Value::as_i64).map(Money::from_paise),
+            comments: opt_str(input, "comments"),
+        }),
+        "refund_status" => client.build_refund_status(&RefundStatusQuery {
+            order_id: s(input, "order_id").into(),
+            ref_id: opt_str(input, "ref_id"),
+            refund_id: opt_str(input, "refund_id"),
+        }),
+        other => panic!("operation {other}"),
+    });
+    if let Some(want) = case.get("expect_error") {
+        let err = match result {
+            Ok(r) => return Err(format!("built {}, expected an error", r.body_text())),
+            Err(e) => e,
+        };
+        let kind = match &err {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Configuration { .. } => "configuration",
+            Error::Unsupported(_) => "unsupported",
+            _ => "other",
+        };
+        if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
+            return Err(format!("got {kind} {:?} ({err})", err.field()));
+        }
+        return Ok(());
+    }
+    let r = result.map_err(|e| format!("error {e}"))?;
+    let want = &case["expect"];
+    let headers: Vec<Header> = want["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
+        .collect();
+    let checks = [
+        ("method", r.method.as_str() == s(want, "method")),
+        ("url", r.url == s(want, "url")),
+        ("headers", r.headers == headers),
+        ("body", r.body == s(want, "body").as_bytes()),
+    ];
+    match checks.iter().find(|(_, ok)| !ok) {
+        Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
+        None => Ok(()),
+    }
+}
+
+fn check_paytm_interpretation(case: &Value) -> Result<(), String> {
+    let client = paytm_client(case).map_err(|e| e.to_string())?;
+    let resp = response(case);
+    let outcome = match s(case, "operation") {
+        "refund_apply" => client.interpret_refund_apply(&resp),
+        "refund_status" => {
+            let prior = match case.get("prior_apply") {
+                Some(Value::Object(o)) => PriorApply::AcceptedAt(o["accepted_at_ms"].as_u64().unwrap()),
+                _ => PriorApply::Unknown,
+            };
+            client.interpret_refund_status(&resp, prior)
+        }
+        other => panic!("operation {other}"),
+    };
+    if outcome.raw.provider.as_str() != "paytm" {
+        return Err("provider".into());
+    }
+    check_outcome(&outcome, &case["expect"])
+}
+
+fn money_json(m: Option<Money>) -> Value {
+    opt_money(m)
+}
+
+fn check_paytm_webhook(case: &Value) -> Result<(), String> {
+    let client = paytm_client(case).map_err(|e| e.to_string())?;
+    let body = s(case, "body").as_bytes();
+    let result: Result<Value, WebhookError> = match s(case, "kind") {
+        "accept_refund" => client.parse_accept_refund_webhook(body).map(|e| {
+            serde_json::json!({"mid": e.mid, "order_id": e.order_id, "ref_id": e.ref_id, "refund_id": e.refund_id,
+                "txn_id": e.txn_id, "refund_amount_paise": money_json(e.refund_amount), "status": e.status,
+                "accepted": e.accepted, "reject_reason_code": e.reject_reason_code,
+                "reject_reason_message": e.reject_reason_message})
+        }),
+        "success_refund" => client.parse_success_refund_webhook(body).map(|e| {
+            let destinations: Vec<Value> = e
+                .destinations
+                .iter()
+                .map(|d| {
+                    serde_json::json!({"refund_type": d.refund_type, "pay_method": d.pay_method,
+                        "refund_amount_paise": money_json(d.refund_amount), "rrn": d.rrn,
+                        "user_credit_expected_date": d.user_credit_expected_date})
+                })
+                .collect();
+            serde_json::json!({"mid": e.mid, "order_id": e.order_id, "ref_id": e.ref_id, "refund_id": e.refund_id,
+                "txn_id": e.txn_id, "txn_amount_paise": money_json(e.txn_amount),
+                "refund_amount_paise": money_json(e.refund_amount),
+                "total_refund_amount_paise": money_json(e.total_refund_amount), "status": e.status,
+                "source": e.source, "user_credit_initiate_timestamp": e.user_credit_initiate_timestamp,
+                "destinations": destinations})
+        }),
+        "refund_arn" => client.parse_refund_arn_webhook(body).map(|e| {
+            serde_json::json!({"mid": e.mid, "order_id": e.order_id, "ref_id": e.ref_id, "refund_id": e.refund_id,
+                "arn": e.arn})
+        }),
+        other => panic!("kind {other}"),
+    };
+    match (result, case.get("expect_error").and_then(Value::as_str)) {
+        (Err(e), Some(want)) => {
+            let kind = match e {
+                WebhookError::Unreadable => "unreadable",
+                WebhookError::SignatureMissing => "signature_missing",
+                WebhookError::SignatureInvalid => "signature_invalid",
+                WebhookError::MidMismatch => "mid_mismatch",
+                WebhookError::MissingField(_) => "missing_field",
+                WebhookError::InvalidField(_) => "invalid_field",
+                _ => "other",
+            };
+            if kind == want {
+                Ok(())
+            } else {
+                Err(format!("error {kind}, want {want}"))
+            }
+        }
+        (Err(e), None) => Err(format!("error {e:?}")),
+        (Ok(event), Some(want)) => Err(format!("parsed {event}, want error {want}")),
+        (Ok(event), None) => {
+            let mut errors = Vec::new();
+            for (k, want) in case["expect"].as_object().unwrap() {
+                if k == "destinations" {
+                    let got = event[k].as_array().unwrap();
+                    let want = want.as_array().unwrap();
+                    if got.len() != want.len() {
+                        errors.push(format!("{} destinations", got.len()));
+                        continue;
+                    }
+                    for (g, w) in got.iter().zip(want) {
+                        for (dk, dv) in w.as_object().unwrap() {
+                            if &g[dk] != dv {
+                                errors.push(format!("destination {dk}: got {}, want {dv}", g[dk]));
+                            }
+                        }
+                    }
+                } else if event.get(k) != Some(want) {
+                    errors.push(format!("{k}: got {:?}, want {want}", event.get(k)));
+                }
+            }
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(errors.join("; "))
+            }
+        }
+    }
 }
