@@ -1,5 +1,6 @@
 //! HTTP as plain values: the core builds [`HttpRequest`]s and interprets [`HttpResponse`]s; it never does I/O.
 
+use crate::Problem;
 use std::fmt;
 
 /// The HTTP methods the providers use.
@@ -120,6 +121,43 @@ fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
 }
 
+/// `https://` anything, or `http://` to a loopback host (a local sandbox or test server).
+pub(crate) fn validate_base_url(url: &str) -> Result<(), crate::Error> {
+    let fail = |expected| Err(crate::error::config("base_url", Problem::Format { expected }));
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(
+            host,
+            |(h, port)| {
+                if port.bytes().all(|b| b.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            },
+        );
+        let loopback = host == "localhost"
+            || host == "[::1]"
+            || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return fail("an https:// URL (plain http:// is allowed only for loopback hosts)");
+        }
+        rest
+    } else {
+        return fail("an https:// URL");
+    };
+    if rest.is_empty()
+        || rest.starts_with('/')
+        || url.contains(['?', '#'])
+        || !url.chars().all(|c| c.is_ascii_graphic())
+    {
+        return fail("an absolute URL without query, fragment or spaces");
+    }
+    Ok(())
+}
+
 /// Percent-encodes one URL path segment (RFC 3986 `pchar`): unreserved characters, sub-delimiters, `:` and `@`
 /// stay; everything else, including `/`, `?`, `#` and `%`, is encoded, so a value can never change the path.
 pub fn encode_path_segment(segment: &str) -> String {
@@ -156,6 +194,25 @@ pub fn encode_pairs(pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        for ok in ["https://api.eko.in/ekoicici/v3", "https://api.eko.in:25002/ekoicici/v3", "http://localhost:1/x"] {
+            assert!(validate_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "http://10.0.0.1/x",
+            "http://127.0.0.1.evil.com/",
+            "https://x/a b",
+            "https://x/?q=1",
+        ] {
+            assert!(validate_base_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn path_segments_cannot_escape() {

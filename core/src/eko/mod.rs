@@ -36,7 +36,7 @@ pub use sign::{request_hash, secret_key};
 
 use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_header_value, check_text, config, invalid, Error, Problem};
-use crate::http::{encode_pairs, encode_path_segment, Header, HttpMethod, HttpRequest};
+use crate::http::{encode_pairs, encode_path_segment, validate_base_url, Header, HttpMethod, HttpRequest};
 use crate::secret::Secret;
 use serde::Serialize;
 
@@ -169,43 +169,6 @@ impl EkoConfig {
         }
         Ok(())
     }
-}
-
-/// `https://` anything, or `http://` to a loopback host (a local sandbox or test server).
-pub(crate) fn validate_base_url(url: &str) -> Result<(), Error> {
-    let fail = |expected| Err(config("base_url", Problem::Format { expected }));
-    let rest = if let Some(rest) = url.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(
-            host,
-            |(h, port)| {
-                if port.bytes().all(|b| b.is_ascii_digit()) {
-                    h
-                } else {
-                    host
-                }
-            },
-        );
-        let loopback = host == "localhost"
-            || host == "[::1]"
-            || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
-        if !loopback {
-            return fail("an https:// URL (plain http:// is allowed only for loopback hosts)");
-        }
-        rest
-    } else {
-        return fail("an https:// URL");
-    };
-    if rest.is_empty()
-        || rest.starts_with('/')
-        || url.contains(['?', '#'])
-        || !url.chars().all(|c| c.is_ascii_graphic())
-    {
-        return fail("an absolute URL without query, fragment or spaces");
-    }
-    Ok(())
 }
 
 fn validate_mobile(value: &str) -> Result<(), Problem> {
@@ -554,24 +517,5 @@ mod tests {
         let mut c = EkoConfig::uat();
         c.base_url = "http://127.0.0.1:8080/ekoapi/v3/".into();
         assert!(Eko::new(c).is_ok());
-    }
-
-    #[test]
-    fn base_url_rules() {
-        for ok in ["https://api.eko.in/ekoicici/v3", "https://api.eko.in:25002/ekoicici/v3", "http://localhost:1/x"] {
-            assert!(validate_base_url(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "ftp://x",
-            "https://",
-            "https:///x",
-            "http://10.0.0.1/x",
-            "http://127.0.0.1.evil.com/",
-            "https://x/a b",
-            "https://x/?q=1",
-        ] {
-            assert!(validate_base_url(bad).is_err(), "{bad}");
-        }
     }
 }

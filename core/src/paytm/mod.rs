@@ -39,8 +39,8 @@ pub use interpret::PriorApply;
 pub use webhook::{AcceptRefundEvent, RefundArnEvent, RefundDestination, SuccessRefundEvent, WebhookError};
 
 use crate::clock::{Clock, SystemClock};
-use crate::eko::validate_base_url;
 use crate::error::{check_text, config, invalid, Error, Problem};
+use crate::http::validate_base_url;
 use crate::http::{Header, HttpMethod, HttpRequest, HttpResponse};
 use crate::money::Money;
 use crate::outcome::Outcome;

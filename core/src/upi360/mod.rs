@@ -437,7 +437,7 @@ impl Upi360<SystemClock> {
 const ID_35: &str = "1 to 35 ASCII letters or digits";
 
 fn validate_config(c: &Upi360Config) -> Result<(Signer, Option<RsaPublicKey>), Error> {
-    crate::eko::validate_base_url(&c.host).map_err(|_| {
+    crate::http::validate_base_url(&c.host).map_err(|_| {
         config("host", Problem::Format { expected: "an https:// URL (http:// only for loopback) without query" })
     })?;
     check_text(&c.uri, 16, |ch| ch.is_ascii_alphanumeric(), "1 to 16 ASCII letters or digits (e.g. n2, b2)")
