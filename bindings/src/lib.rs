@@ -14,6 +14,10 @@ use refundkit::Clock as CoreClock;
 
 mod convert;
 pub use convert::*;
+mod paytm;
+pub use paytm::*;
+mod upi360;
+pub use upi360::*;
 
 uniffi::setup_scaffolding!("refundkit");
 

@@ -1,0 +1,1 @@
+//! Paytm exports (PaytmChecksum, refund apply/status, webhooks).

@@ -1,0 +1,1 @@
+//! UPI Refund 360 exports (header signatures, JWS, refund360/status, verification).
