@@ -8,7 +8,8 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 cd "$repo"
 cargo build --release --locked -p refundkit-ffi --features bindgen --bins --lib >&2
-lib="$target/release/librefundkit_ffi.so"
+ext=so; [ "$(uname -s)" = Darwin ] && ext=dylib
+lib="$target/release/librefundkit_ffi.$ext"
 [ -f "$lib" ] || { echo "build-native: $lib not found" >&2; exit 1; }
 if [ $# -ge 2 ]; then
   lang="$1" out="$2"

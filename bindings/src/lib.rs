@@ -15,8 +15,10 @@ use refundkit::Clock as CoreClock;
 mod convert;
 pub use convert::*;
 mod paytm;
+#[allow(unused_imports)] // until the Paytm exports land
 pub use paytm::*;
 mod upi360;
+#[allow(unused_imports)] // until the UPI exports land
 pub use upi360::*;
 
 uniffi::setup_scaffolding!("refundkit");
@@ -24,6 +26,7 @@ uniffi::setup_scaffolding!("refundkit");
 /// Errors raised before anything is signed or sent. Input errors name the field; none contains a secret or echoes
 /// the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum RefundkitError {
     /// A request input is missing or malformed (`field` is its wire name, e.g. `otp`).
     #[error("invalid {field}: {reason}")]
