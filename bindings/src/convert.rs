@@ -36,8 +36,8 @@ pub struct HttpRequest {
 /// A response as received.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HttpResponse {
-    /// HTTP status code.
-    pub status: u16,
+    /// HTTP status code (a status outside 0..=65535 is read as 0, which interprets as "unknown").
+    pub status: i32,
     /// Headers in order.
     #[uniffi(default = [])]
     pub headers: Vec<Header>,
@@ -203,7 +203,7 @@ pub struct ProviderRaw {
     /// `eko`.
     pub provider: String,
     /// HTTP status.
-    pub http_status: u16,
+    pub http_status: i32,
     /// Raw codes in a fixed order.
     pub codes: Vec<ProviderCode>,
     /// The message with template tokens removed.
@@ -277,7 +277,7 @@ pub struct EkoOptions {
     pub send_user_code_with_otp_request: bool,
     /// Initiate Refund's `service_code` (80 = PayPoint).
     #[uniffi(default = 80)]
-    pub service_code: u32,
+    pub service_code: i32,
     /// OTP encoding in v3 bodies (`None`: a JSON number).
     #[uniffi(default = None)]
     pub otp_encoding: Option<EkoOtpEncoding>,
@@ -342,7 +342,7 @@ impl From<refundkit::HttpRequest> for HttpRequest {
 impl From<HttpResponse> for refundkit::HttpResponse {
     fn from(r: HttpResponse) -> Self {
         refundkit::HttpResponse {
-            status: r.status,
+            status: u16::try_from(r.status).unwrap_or(0),
             headers: r.headers.into_iter().map(Into::into).collect(),
             body: r.body,
         }
@@ -450,7 +450,7 @@ impl From<refundkit::Outcome> for Outcome {
                 .collect(),
             raw: ProviderRaw {
                 provider: o.raw.provider.as_str().to_string(),
-                http_status: o.raw.http_status,
+                http_status: i32::from(o.raw.http_status),
                 codes: o.raw.codes.into_iter().map(|c| ProviderCode { name: c.name, value: c.value }).collect(),
                 message: o.raw.message,
                 raw_message: o.raw.raw_message,
@@ -477,7 +477,7 @@ impl From<&core_eko::EkoConfig> for EkoOptions {
                 core_eko::ApiFlavour::LegacyForm => EkoFlavour::LegacyForm,
             }),
             send_user_code_with_otp_request: c.send_user_code_with_otp_request,
-            service_code: c.service_code,
+            service_code: i32::try_from(c.service_code).unwrap_or(i32::MAX),
             otp_encoding: Some(match c.otp_encoding {
                 core_eko::OtpEncoding::Number => EkoOtpEncoding::Number,
                 core_eko::OtpEncoding::String => EkoOtpEncoding::String,
@@ -499,7 +499,8 @@ impl EkoOptions {
             EkoFlavour::LegacyForm => core_eko::ApiFlavour::LegacyForm,
         };
         c.send_user_code_with_otp_request = self.send_user_code_with_otp_request;
-        c.service_code = self.service_code;
+        // Negative values become 0, which the core rejects as Configuration { field: "service_code" }.
+        c.service_code = u32::try_from(self.service_code).unwrap_or(0);
         c.otp_encoding = match self.otp_encoding.unwrap_or(EkoOtpEncoding::Number) {
             EkoOtpEncoding::Number => core_eko::OtpEncoding::Number,
             EkoOtpEncoding::String => core_eko::OtpEncoding::String,

@@ -73,38 +73,59 @@ impl From<refundkit::Error> for RefundkitError {
     }
 }
 
+impl From<uniffi::UnexpectedUniFFICallbackError> for RefundkitError {
+    /// A foreign callback (a `Clock` written in Kotlin, Swift or Python) threw something other than a
+    /// `RefundkitError`.
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        RefundkitError::Internal { reason: format!("a callback failed: {}", e.reason) }
+    }
+}
+
 /// A source of the current time, implementable in Kotlin, Swift or Python. Everything that signs takes one, so tests
 /// can fix the time; `None` means the system clock.
+///
+/// A clock that throws, or returns a time before 2020 or from 2100 on, makes the request fail with `Configuration`
+/// on field `clock` before anything is signed. Times are signed 64-bit milliseconds (a Java `long`).
 #[uniffi::export(with_foreign)]
 pub trait Clock: Send + Sync {
     /// Milliseconds since the Unix epoch.
-    fn now_unix_ms(&self) -> u64;
+    fn now_unix_ms(&self) -> Result<i64, RefundkitError>;
 }
 
-struct Fixed(u64);
+struct Fixed(i64);
 
 impl Clock for Fixed {
-    fn now_unix_ms(&self) -> u64 {
-        self.0
+    fn now_unix_ms(&self) -> Result<i64, RefundkitError> {
+        Ok(self.0)
     }
 }
 
 /// A clock stuck at `unix_ms`, for tests and known-answer vectors.
 #[uniffi::export]
-pub fn fixed_clock(unix_ms: u64) -> Arc<dyn Clock> {
+pub fn fixed_clock(unix_ms: i64) -> Arc<dyn Clock> {
     Arc::new(Fixed(unix_ms))
 }
 
-/// Adapts a foreign (or Rust) [`Clock`] to the core's clock trait.
-struct ClockAdapter(Option<Arc<dyn Clock>>);
+/// Adapts a foreign (or Rust) [`Clock`] to the core's clock trait. A clock that fails or returns a negative time
+/// reads as 0, which the core's plausibility check turns into `Configuration { field: "clock" }`: nothing is signed
+/// with a broken time and nothing panics across the boundary.
+pub(crate) struct ClockAdapter(pub(crate) Option<Arc<dyn Clock>>);
 
 impl CoreClock for ClockAdapter {
     fn now_unix_ms(&self) -> u64 {
         match &self.0 {
-            Some(clock) => clock.now_unix_ms(),
+            Some(clock) => clock.now_unix_ms().ok().and_then(|ms| u64::try_from(ms).ok()).unwrap_or(0),
             None => refundkit::SystemClock.now_unix_ms(),
         }
     }
+}
+
+/// A timestamp argument as the core's unsigned milliseconds; negative values name the field.
+pub(crate) fn timestamp_arg(timestamp_ms: i64) -> Result<u64, RefundkitError> {
+    u64::try_from(timestamp_ms).map_err(|_| RefundkitError::InvalidInput {
+        field: "timestamp_ms".into(),
+        reason: "must not be negative".into(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -137,17 +158,18 @@ pub fn format_rupees(paise: i64) -> String {
 // ---------------------------------------------------------------------------------------------------------------
 // Eko
 
-/// Eko's `secret-key` header for a request signed at `timestamp_ms`.
+/// Eko's `secret-key` header for a request signed at `timestamp_ms` (Unix milliseconds; negative values are
+/// `InvalidInput`).
 #[uniffi::export]
-pub fn eko_secret_key(access_key: String, timestamp_ms: u64) -> String {
-    core_eko::secret_key(&access_key, timestamp_ms)
+pub fn eko_secret_key(access_key: String, timestamp_ms: i64) -> Result<String, RefundkitError> {
+    Ok(core_eko::secret_key(&access_key, timestamp_arg(timestamp_ms)?))
 }
 
 /// Eko's `request_hash` (not used by refund calls): the timestamp followed by `fields`, signed like `secret-key`.
 #[uniffi::export]
-pub fn eko_request_hash(access_key: String, timestamp_ms: u64, fields: Vec<String>) -> String {
+pub fn eko_request_hash(access_key: String, timestamp_ms: i64, fields: Vec<String>) -> Result<String, RefundkitError> {
     let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-    core_eko::request_hash(&access_key, timestamp_ms, &fields)
+    Ok(core_eko::request_hash(&access_key, timestamp_arg(timestamp_ms)?, &fields))
 }
 
 /// Eko's UAT host and public UAT account (initiator_id, user_code), every option at its default.
@@ -263,4 +285,62 @@ pub fn eko_interpret_pending_refunds(response: HttpResponse) -> EkoPendingRefund
 #[uniffi::export]
 pub fn refundkit_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Failing;
+    impl Clock for Failing {
+        fn now_unix_ms(&self) -> Result<i64, RefundkitError> {
+            Err(RefundkitError::Internal { reason: "clock unavailable".into() })
+        }
+    }
+
+    fn field_of(e: RefundkitError) -> String {
+        match e {
+            RefundkitError::InvalidInput { field, .. } | RefundkitError::Configuration { field, .. } => field,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_failing_or_negative_clock_is_a_configuration_error_not_a_panic() {
+        let failing = EkoClient::uat(Some(Arc::new(Failing))).unwrap();
+        assert_eq!(field_of(failing.build_refund_otp("13192443".into()).unwrap_err()), "clock");
+        let negative = EkoClient::uat(Some(fixed_clock(-1))).unwrap();
+        assert_eq!(field_of(negative.build_inquiry_by_tid("1".into()).unwrap_err()), "clock");
+        let good = EkoClient::uat(Some(fixed_clock(1_700_000_000_000))).unwrap();
+        let request = good.build_refund_otp("13192443".into()).unwrap();
+        assert!(request.headers.iter().any(|h| h.name == "secret-key-timestamp" && h.value == "1700000000000"));
+    }
+
+    #[test]
+    fn negative_numbers_from_foreign_code_are_typed_errors() {
+        assert_eq!(field_of(eko_secret_key("k".into(), -1).unwrap_err()), "timestamp_ms");
+        assert_eq!(
+            eko_secret_key("TEST_ACCESS_KEY_DO_NOT_USE".into(), 1_700_000_000_000).unwrap(),
+            "u30ak/iOGwKCaspqCeiYng8fd98QDx7kF3DBBOadQHk="
+        );
+        let mut options = eko_uat_options();
+        options.service_code = -80;
+        let err = EkoClient::new(options, "dk".into(), "ak".into(), None).unwrap_err();
+        assert_eq!(field_of(err), "service_code");
+        let outcome =
+            eko_interpret_initiate_refund(HttpResponse { status: -200, headers: vec![], body: b"{}".to_vec() });
+        assert_eq!(outcome.status, RefundStatus::Indeterminate);
+        assert_eq!(outcome.raw.http_status, 0);
+    }
+
+    #[test]
+    fn errors_display_their_message_and_never_the_access_key() {
+        let mut options = eko_uat_options();
+        options.base_url = "http://example.com".into();
+        let err = EkoClient::new(options, "dk".into(), "SECRET-ACCESS-KEY".into(), None).unwrap_err();
+        assert!(err.to_string().starts_with("invalid configuration base_url"), "{err}");
+        assert!(!format!("{err:?}{err}").contains("SECRET-ACCESS-KEY"));
+        let client = EkoClient::new(eko_uat_options(), "dk".into(), "SECRET-ACCESS-KEY".into(), None).unwrap();
+        assert!(!format!("{client:?}").contains("SECRET-ACCESS-KEY"));
+    }
 }
