@@ -84,10 +84,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     if let ["paytm", command] = words.as_slice() {
         return paytm(command, &opts);
     }
-    run_eko(&words, &opts).map(|()| ExitCode::SUCCESS)
+    run_eko(&words, opts).map(|()| ExitCode::SUCCESS)
 }
 
-fn run_eko(words: &[&str], opts: &HashMap<&str, &str>) -> Result<(), String> {
+fn run_eko(words: &[&str], opts: HashMap<&str, &str>) -> Result<(), String> {
     match words {
         ["demo"] => demo(),
         ["eko", "sign"] => {
