@@ -8,18 +8,21 @@
 //! refundkit eko build inquiry (--tid TID | --client-ref-id REF)
 //! refundkit eko build pending --customer-mobile MOBILE
 //! refundkit eko interpret (otp|refund|inquiry|pending) [--http-status N]   (response body on stdin)
+//! refundkit paytm sign [--key K] [--salt S]                     (body on stdin; prints the PaytmChecksum)
+//! refundkit paytm verify [--key K] --signature SIG              (body on stdin; exit 0 valid, 1 invalid)
 //! ```
 //!
-//! Credentials default to Eko's published UAT values. Keys are best passed in the environment
-//! (`REFUNDKIT_EKO_ACCESS_KEY`, `REFUNDKIT_EKO_DEVELOPER_KEY`): command-line arguments are visible to other users of
-//! the machine.
+//! Eko credentials default to Eko's published UAT values. Keys are best passed in the environment
+//! (`REFUNDKIT_EKO_ACCESS_KEY`, `REFUNDKIT_EKO_DEVELOPER_KEY`, `REFUNDKIT_PAYTM_KEY`): command-line arguments are
+//! visible to other users of the machine.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::process::ExitCode;
 
 use refundkit::eko::{self, ApiFlavour, Eko, EkoConfig, Operation, RefundRequest, TransactionRef};
-use refundkit::{Clock, FixedClock, HttpRequest, HttpResponse, Outcome, SystemClock};
+use refundkit::paytm::checksum;
+use refundkit::{Clock, FixedClock, HttpRequest, HttpResponse, OsRandom, Outcome, Secret, SystemClock};
 
 const USAGE: &str = "usage:
   refundkit demo
@@ -29,16 +32,22 @@ const USAGE: &str = "usage:
   refundkit eko build inquiry (--tid TID | --client-ref-id REF)
   refundkit eko build pending --customer-mobile MOBILE
   refundkit eko interpret (otp|refund|inquiry|pending) [--http-status N]    (response body on stdin)
+  refundkit paytm sign [--key K] [--salt S]           (body on stdin, signed byte for byte; prints the signature)
+  refundkit paytm verify [--key K] --signature SIG    (body on stdin; prints valid/invalid, exit 0/1)
 
-options for build:
+options for eko build:
   --base-url URL  --developer-key K  --access-key K  --initiator-id ID  --user-code CODE
   --legacy (v1/v2 form API)  --timestamp MS (fixed clock)  --format (http|curl)
-environment: REFUNDKIT_EKO_ACCESS_KEY, REFUNDKIT_EKO_DEVELOPER_KEY (default: Eko's public UAT values)";
+options for paytm sign:
+  --salt S  fixed 4-character salt, for known-answer tests only (default: random from the OS CSPRNG)
+environment: REFUNDKIT_EKO_ACCESS_KEY, REFUNDKIT_EKO_DEVELOPER_KEY (default: Eko's public UAT values),
+  REFUNDKIT_PAYTM_KEY (the Paytm merchant key; prefer it to --key, which other users can see in ps)
+exit status: 0 success (paytm verify: valid), 1 paytm verify: invalid, 2 usage or input error";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("refundkit: {message}");
             ExitCode::from(2)
@@ -66,13 +75,20 @@ fn parse_options(args: &[String]) -> Result<(Vec<&str>, HashMap<&str, &str>), St
     Ok((words, options))
 }
 
-fn run(args: &[String]) -> Result<(), String> {
+fn run(args: &[String]) -> Result<ExitCode, String> {
     let (words, opts) = parse_options(args)?;
     if opts.contains_key("help") {
         println!("{USAGE}");
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
-    match words.as_slice() {
+    if let ["paytm", command] = words.as_slice() {
+        return paytm(command, &opts);
+    }
+    run_eko(&words, opts).map(|()| ExitCode::SUCCESS)
+}
+
+fn run_eko(words: &[&str], opts: HashMap<&str, &str>) -> Result<(), String> {
+    match words {
         ["demo"] => demo(),
         ["eko", "sign"] => {
             let ts = number(&opts, "timestamp")?.ok_or("--timestamp MS is required")?;
@@ -117,6 +133,55 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         _ => Err(USAGE.into()),
     }
+}
+
+/// `paytm sign` / `paytm verify`: the PaytmChecksum of the exact bytes on stdin.
+fn paytm(command: &str, opts: &HashMap<&str, &str>) -> Result<ExitCode, String> {
+    if !matches!(command, "sign" | "verify") {
+        return Err(format!("unknown paytm command `{command}`\n{USAGE}"));
+    }
+    let key = opts
+        .get("key")
+        .map(|k| Secret::new(*k))
+        .or_else(|| std::env::var("REFUNDKIT_PAYTM_KEY").ok().map(Secret::new))
+        .ok_or("the merchant key is required: set REFUNDKIT_PAYTM_KEY (or pass --key K)")?;
+    // A key of the wrong length is a usage error (exit 2), not an invalid signature.
+    checksum::validate_merchant_key(&key).map_err(|e| e.to_string())?;
+    let signature = if command == "verify" { Some(required(opts, "signature")?) } else { None };
+    let body = body_from_stdin()?;
+    match signature {
+        None => {
+            let signature = match opts.get("salt") {
+                Some(salt) => checksum::checksum(&body, &key, salt),
+                None => checksum::generate(&body, &key, &OsRandom),
+            }
+            .map_err(|e| e.to_string())?;
+            println!("{signature}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(signature) => {
+            if checksum::verify(&body, &key, signature) {
+                println!("valid");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("invalid");
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}
+
+/// The body on stdin, byte for byte (a trailing newline is part of what is signed, and is pointed out).
+fn body_from_stdin() -> Result<String, String> {
+    let mut body = Vec::new();
+    std::io::stdin().read_to_end(&mut body).map_err(|e| format!("reading stdin: {e}"))?;
+    let body = String::from_utf8(body).map_err(|_| "the body on stdin is not UTF-8".to_string())?;
+    if body.ends_with('\n') {
+        eprintln!(
+            "refundkit: note: the body ends with a newline, which is signed too (use printf '%s' or echo -n to omit it)"
+        );
+    }
+    Ok(body)
 }
 
 fn required<'a>(opts: &HashMap<&str, &'a str>, name: &str) -> Result<&'a str, String> {

@@ -4,16 +4,23 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn refundkit(args: &[&str], stdin: Option<&str>) -> Output {
+    refundkit_env(args, stdin, &[])
+}
+
+fn refundkit_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_refundkit"))
         .args(args)
         .env_remove("REFUNDKIT_EKO_ACCESS_KEY")
         .env_remove("REFUNDKIT_EKO_DEVELOPER_KEY")
+        .env_remove("REFUNDKIT_PAYTM_KEY")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    // The command may exit before reading stdin (a usage error): a broken pipe here is not a failure.
+    let _ = child.stdin.take().unwrap().write_all(stdin.unwrap_or("").as_bytes());
     child.wait_with_output().unwrap()
 }
 
@@ -100,4 +107,113 @@ fn unknown_command_prints_usage() {
     let o = refundkit(&["nope"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("usage:"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Paytm: the shared known answers V1/V2 (tests/vectors/paytm_checksum.json)
+
+const V1_KEY: &str = "A1b2C3d4E5f6G7h8";
+const V1_BODY: &str = r#"{"mid":"YOUR_MID_HERE","orderId":"YOUR_ORDER_ID_HERE"}"#;
+const V1_SIG: &str =
+    "ZRLX7MQ4eFb3ITQi53/f4xfFt7HEiKd/HNPszY3UHLJHtBF00MWBI4VsZG6B9xOqET0/XKBvOKVEl01TK2SLbcSQOBqcCDHKtHBaacUhK3A=";
+const V2_KEY: &str = "Test&Key#12345$@";
+const V2_BODY: &str = r#"{"mid":"INTEGR7769XXXXXX9383","txnType":"REFUND","orderId":"OREDRID_98765","txnId":"202005081112128XXXXXX68470101509706","refId":"REFUNDID_98765","refundAmount":"1.00"}"#;
+const V2_SIG: &str =
+    "UdhLKPGGK21DhC6RrCWN7IwlJab2jHyjdSPnwsPBMod04Q+AUqadsT5XOQb5o6JO2DI66MTT4ZNr+ZX/Le3fhvzoN0xgCxW3nDbxRTdlxD4=";
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn paytm_sign_prints_the_known_answers() {
+    let o = refundkit(&["paytm", "sign", "--key", V1_KEY, "--salt", "abcd"], Some(V1_BODY));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{V1_SIG}\n"));
+    // The key from the environment (not visible in ps).
+    let o = refundkit_env(&["paytm", "sign", "--salt", "Xy9Z"], Some(V2_BODY), &[("REFUNDKIT_PAYTM_KEY", V2_KEY)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{V2_SIG}\n"));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    // --key wins over the environment.
+    let o = refundkit_env(
+        &["paytm", "sign", "--key", V1_KEY, "--salt", "abcd"],
+        Some(V1_BODY),
+        &[("REFUNDKIT_PAYTM_KEY", V2_KEY)],
+    );
+    assert_eq!(stdout(&o), format!("{V1_SIG}\n"));
+}
+
+#[test]
+fn paytm_verify_exits_0_valid_and_1_invalid() {
+    let o = refundkit(&["paytm", "verify", "--key", V1_KEY, "--signature", V1_SIG], Some(V1_BODY));
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "valid\n"));
+    let env = [("REFUNDKIT_PAYTM_KEY", V2_KEY)];
+    let o = refundkit_env(&["paytm", "verify", "--signature", V2_SIG], Some(V2_BODY), &env);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "valid\n"));
+    // NV2: the amount changed after signing.
+    let o = refundkit_env(&["paytm", "verify", "--signature", V2_SIG], Some(&V2_BODY.replace("1.00", "2.00")), &env);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), "invalid\n"));
+    // NV3 (wrong key), NV4 (truncated signature), a trailing newline, garbage: invalid, never an error.
+    for (key, sig, body) in [
+        ("A1b2C3d4E5f6G7h9", V1_SIG, V1_BODY),
+        (V1_KEY, "ZRLX7MQ4eFb3ITQi53/f4xfFt7HEiKd/HNPszY3UHLJH", V1_BODY),
+        (V1_KEY, V1_SIG, &format!("{V1_BODY}\n")),
+        (V1_KEY, "not base64!", V1_BODY),
+    ] {
+        let o = refundkit(&["paytm", "verify", "--key", key, "--signature", sig], Some(body));
+        assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), "invalid\n"), "{sig} {body:?}");
+    }
+}
+
+#[test]
+fn paytm_sign_without_salt_is_random_and_verifies() {
+    let env = [("REFUNDKIT_PAYTM_KEY", V2_KEY)];
+    let a = stdout(&refundkit_env(&["paytm", "sign"], Some(V2_BODY), &env));
+    let b = stdout(&refundkit_env(&["paytm", "sign"], Some(V2_BODY), &env));
+    assert_eq!(a.trim_end().len(), 108, "{a}");
+    assert_ne!(a, b);
+    let o = refundkit_env(&["paytm", "verify", "--signature", a.trim_end()], Some(V2_BODY), &env);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn paytm_bad_keys_and_salts_exit_2_without_echoing_the_key() {
+    for key in ["Test&Key#12345$@X", "Test&Key#12345$"] {
+        for args in [vec!["paytm", "sign", "--key", key], vec!["paytm", "verify", "--key", key, "--signature", V2_SIG]]
+        {
+            let o = refundkit(&args, Some(V2_BODY));
+            assert_eq!(o.status.code(), Some(2));
+            let err = stderr(&o);
+            assert!(err.contains("merchant_key"), "{err}");
+            assert!(!err.contains(key) && !stdout(&o).contains(key), "{err}");
+        }
+    }
+    let o = refundkit(&["paytm", "sign"], Some(V1_BODY));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("REFUNDKIT_PAYTM_KEY"), "{}", stderr(&o));
+    let o = refundkit(&["paytm", "sign", "--key", V1_KEY, "--salt", "abc"], Some(V1_BODY));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid salt"), "{}", stderr(&o));
+    let o = refundkit(&["paytm", "verify", "--key", V1_KEY], Some(V1_BODY));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--signature"), "{}", stderr(&o));
+    let o = refundkit(&["paytm", "nope", "--key", V1_KEY], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("usage:"));
+}
+
+#[test]
+fn paytm_signs_the_exact_bytes_and_points_out_a_trailing_newline() {
+    let o = refundkit(&["paytm", "sign", "--key", V1_KEY, "--salt", "abcd"], Some(&format!("{V1_BODY}\n")));
+    assert!(o.status.success());
+    assert_ne!(stdout(&o), format!("{V1_SIG}\n"));
+    assert!(stderr(&o).contains("newline"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_mentions_paytm() {
+    let o = refundkit(&["--help"], None);
+    let out = stdout(&o);
+    assert!(out.contains("refundkit paytm sign") && out.contains("REFUNDKIT_PAYTM_KEY"), "{out}");
 }
