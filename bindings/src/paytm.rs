@@ -23,17 +23,18 @@ use crate::{Clock, ClockAdapter, HttpRequest, HttpResponse, Outcome, RefundkitEr
 /// known-answer vectors (see [`fixed_random`]).
 #[uniffi::export(with_foreign)]
 pub trait RandomSource: Send + Sync {
-    /// Exactly `len` random bytes. Any other length is reported as an `Internal` error by the call that asked.
-    fn fill(&self, len: u32) -> Vec<u8>;
+    /// Exactly `len` random bytes. Any other length, or a thrown error, is reported as an `Internal` error by the
+    /// call that asked.
+    fn fill(&self, len: i32) -> Result<Vec<u8>, RefundkitError>;
 }
 
 /// [`fixed_random`]'s source: repeats its bytes cyclically.
 struct FixedBytes(Vec<u8>);
 
 impl RandomSource for FixedBytes {
-    fn fill(&self, len: u32) -> Vec<u8> {
+    fn fill(&self, len: i32) -> Result<Vec<u8>, RefundkitError> {
         // Empty: returns nothing, which the caller reports as a failed random source.
-        self.0.iter().copied().cycle().take(len as usize).collect()
+        Ok(self.0.iter().copied().cycle().take(usize::try_from(len).unwrap_or(0)).collect())
     }
 }
 
@@ -54,8 +55,9 @@ impl CoreRandomSource for RandomAdapter {
             return OsRandom.fill(dest);
         };
         let len =
-            u32::try_from(dest.len()).map_err(|_| refundkit::RandomError("too many random bytes requested".into()))?;
-        let bytes = source.fill(len);
+            i32::try_from(dest.len()).map_err(|_| refundkit::RandomError("too many random bytes requested".into()))?;
+        let bytes =
+            source.fill(len).map_err(|e| refundkit::RandomError(format!("the injected random source failed: {e}")))?;
         if bytes.len() != dest.len() {
             return Err(refundkit::RandomError(format!(
                 "the injected random source returned {} bytes instead of {}",
@@ -185,10 +187,10 @@ pub struct PaytmOptions {
     pub token_type_checksum: bool,
     /// Maximum length of `comments`, in characters.
     #[uniffi(default = 50)]
-    pub comments_max_len: u32,
+    pub comments_max_len: i32,
     /// How long after an accepted apply a status answer of 631 ("record not found") still reads as pending.
     #[uniffi(default = 1800000)]
-    pub not_found_grace_period_ms: u64,
+    pub not_found_grace_period_ms: i64,
 }
 
 impl PaytmOptions {
@@ -212,8 +214,9 @@ impl PaytmOptions {
             request_timestamp: self.request_timestamp,
             token_type_checksum: self.token_type_checksum,
         };
-        c.comments_max_len = self.comments_max_len as usize;
-        c.not_found_grace_period_ms = self.not_found_grace_period_ms;
+        // Negative values become 0: no comments allowed / no grace period (the cautious readings).
+        c.comments_max_len = usize::try_from(self.comments_max_len).unwrap_or(0);
+        c.not_found_grace_period_ms = u64::try_from(self.not_found_grace_period_ms).unwrap_or(0);
         c
     }
 }
@@ -229,7 +232,7 @@ pub enum PaytmPriorApply {
     /// `INDETERMINATE` with a warning to escalate to Paytm.
     AcceptedAt {
         /// When the acceptance was received, in Unix milliseconds.
-        unix_ms: u64,
+        unix_ms: i64,
     },
 }
 
@@ -569,7 +572,10 @@ impl PaytmClient {
     pub fn interpret_refund_status(&self, response: HttpResponse, prior_apply: Option<PaytmPriorApply>) -> Outcome {
         let prior = match prior_apply.unwrap_or(PaytmPriorApply::Unknown) {
             PaytmPriorApply::Unknown => core_paytm::PriorApply::Unknown,
-            PaytmPriorApply::AcceptedAt { unix_ms } => core_paytm::PriorApply::AcceptedAt(unix_ms),
+            // A negative time is long past: the grace period is over, the cautious reading.
+            PaytmPriorApply::AcceptedAt { unix_ms } => {
+                core_paytm::PriorApply::AcceptedAt(u64::try_from(unix_ms).unwrap_or(0))
+            }
         };
         self.inner.interpret_refund_status(&response.into(), prior).into()
     }

@@ -13,7 +13,7 @@ const V1_SIG: &str =
 const MID: &str = "INTEGR7769XXXXXX9383";
 const KEY: &str = "Test&Key#12345$@";
 const TXN: &str = "202005081112128XXXXXX68470101509706";
-const NOW: u64 = 1_700_000_000_000;
+const NOW: i64 = 1_700_000_000_000;
 
 fn s(v: &str) -> String {
     v.to_string()
@@ -114,8 +114,8 @@ fn checksum_errors_name_the_field_and_never_the_key() {
 struct ShortSource;
 
 impl RandomSource for ShortSource {
-    fn fill(&self, len: u32) -> Vec<u8> {
-        vec![1; len.saturating_sub(1) as usize]
+    fn fill(&self, len: i32) -> Result<Vec<u8>, RefundkitError> {
+        Ok(vec![1; len.saturating_sub(1).max(0) as usize])
     }
 }
 
@@ -278,10 +278,10 @@ fn vector_client(file: &Value, case: &Value) -> Result<Arc<PaytmClient>, Refundk
         channel_id: text(&c, "channel_id"),
         request_timestamp: c.get("request_timestamp").and_then(Value::as_bool).unwrap_or(false),
         token_type_checksum: c.get("token_type_checksum").and_then(Value::as_bool).unwrap_or(false),
-        comments_max_len: c.get("comments_max_len").and_then(Value::as_u64).map_or(50, |n| n as u32),
+        comments_max_len: c.get("comments_max_len").and_then(Value::as_i64).map_or(50, |n| n as i32),
         not_found_grace_period_ms: 1_800_000,
     };
-    let clock = case.get("now_ms").and_then(Value::as_u64).map(fixed_clock);
+    let clock = case.get("now_ms").and_then(Value::as_i64).map(fixed_clock);
     let random = case
         .get("random_bytes")
         .and_then(Value::as_array)
@@ -423,7 +423,7 @@ fn vectors_interpret() {
         let client = vector_client(&file, c).unwrap();
         let resp = &c["response"];
         let response = HttpResponse {
-            status: resp["status"].as_u64().unwrap() as u16,
+            status: resp["status"].as_i64().unwrap() as i32,
             headers: resp["headers"]
                 .as_array()
                 .unwrap()
@@ -438,7 +438,7 @@ fn vectors_interpret() {
                 let prior = match &c["prior_apply"] {
                     Value::String(u) if u == "unknown" => None,
                     Value::Object(m) => {
-                        Some(PaytmPriorApply::AcceptedAt { unix_ms: m["accepted_at_ms"].as_u64().unwrap() })
+                        Some(PaytmPriorApply::AcceptedAt { unix_ms: m["accepted_at_ms"].as_i64().unwrap() })
                     }
                     other => panic!("{name}: prior_apply {other}"),
                 };
