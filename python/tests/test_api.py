@@ -151,13 +151,20 @@ def test_failing_python_clock_raises_a_typed_error() -> None:
             raise RuntimeError("clock unavailable")
 
     client = uat_client(BrokenClock())
-    with pytest.raises(refundkit.InternalError) as raised:
+    with pytest.raises(refundkit.ConfigurationError) as raised:
         client.build_refund_otp("1")
     assert isinstance(raised.value, refundkit.RefundkitError)
-    assert isinstance(raised.value, refundkit.PanicError)
-    # The client is still usable afterwards: the panic was contained.
+    assert raised.value.field == "clock"
+    # Nothing panicked: the client is still usable afterwards.
     with pytest.raises(refundkit.InvalidInputError):
         client.build_refund_otp("x")
+
+
+@pytest.mark.parametrize("now", [-1, 0, 1_500_000_000_000, 4_102_444_800_000])
+def test_implausible_clock_is_refused_before_signing(now: int) -> None:
+    with pytest.raises(refundkit.ConfigurationError) as raised:
+        uat_client(refundkit.fixed_clock(now)).build_refund_otp("13192443")
+    assert raised.value.field == "clock"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -413,18 +420,29 @@ def test_wrong_python_types_raise_type_error(call: Callable[[], Any]) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: refundkit.eko_secret_key("k", -1),
-        lambda: refundkit.eko_secret_key("k", 2**64),
-        lambda: refundkit.fixed_clock(-1),
+        lambda: refundkit.eko_secret_key("k", 2**63),
+        lambda: refundkit.fixed_clock(2**63),
         lambda: refundkit.format_rupees(2**63),
-        lambda: refundkit.eko_interpret_inquiry(refundkit.HttpResponse(status=65536, body=b"")),
-        lambda: refundkit.eko_interpret_inquiry(refundkit.HttpResponse(status=-1, body=b"")),
+        lambda: refundkit.eko_interpret_inquiry(refundkit.HttpResponse(status=2**31, body=b"")),
     ],
-    ids=["negative timestamp", "timestamp 2^64", "negative clock", "paise 2^63", "status 65536", "status -1"],
+    ids=["timestamp 2^63", "clock 2^63", "paise 2^63", "status 2^31"],
 )
-def test_out_of_range_numbers_raise_value_error(call: Callable[[], Any]) -> None:
+def test_numbers_outside_the_wire_types_raise_value_error(call: Callable[[], Any]) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+def test_negative_timestamp_is_invalid_input() -> None:
+    with pytest.raises(refundkit.InvalidInputError) as raised:
+        refundkit.eko_secret_key("k", -1)
+    assert raised.value.field == "timestamp_ms"
+
+
+@pytest.mark.parametrize("status", [-1, 0, 65536, 99999])
+def test_impossible_http_status_is_indeterminate(status: int) -> None:
+    outcome = refundkit.eko_interpret_initiate_refund(refundkit.HttpResponse(status=status, body=b'{"status":0}'))
+    assert outcome.status == refundkit.RefundStatus.INDETERMINATE
+    assert outcome.next_step == refundkit.NextStep.INQUIRE
 
 
 def test_extreme_money_formats() -> None:
