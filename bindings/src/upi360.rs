@@ -301,7 +301,8 @@ fn core_headers(headers: Vec<Header>) -> Vec<refundkit::Header> {
 
 /// The mode-A signing input: `merchant_id + merchant_channel_id + sub_merchant_id + sub_merchant_channel_id +
 /// timestamp_ms (decimal) + body`, concatenated without separators; absent sub-merchant ids count as empty.
-#[uniffi::export(default(sub_merchant_id = None, sub_merchant_channel_id = None))]
+// No defaults for the sub-merchant ids: a default before a required parameter is a Python syntax error.
+#[uniffi::export]
 pub fn upi_signature_input(
     merchant_id: String,
     merchant_channel_id: String,
