@@ -15,10 +15,8 @@ use refundkit::Clock as CoreClock;
 mod convert;
 pub use convert::*;
 mod paytm;
-#[allow(unused_imports)] // until the Paytm exports land
 pub use paytm::*;
 mod upi360;
-#[allow(unused_imports)] // until the UPI exports land
 pub use upi360::*;
 
 uniffi::setup_scaffolding!("refundkit");

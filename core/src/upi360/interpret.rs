@@ -20,7 +20,9 @@
 //! as indeterminate with the same reason; only `REQUEST_NOT_FOUND` (no refund under that id) is final there.
 
 use super::crypto::{decode_signature, jws_verify, sorted_key_json, JwsError};
-use super::{CanonicalForm, RefundRequest, RefundType, ResponseVerification, Signer, StatusRequest, Upi360};
+use super::{
+    CanonicalForm, RefundRequest, RefundType, ResponseVerification, RsaPublicKey, Signer, StatusRequest, Upi360,
+};
 use crate::clock::Clock;
 use crate::http::{Header, HttpResponse};
 use crate::money::Money;
@@ -50,6 +52,41 @@ pub fn gateway_code_status(code: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Whether `sig` (the raw bytes of an RSA-PSS-SHA256 signature) covers `body` in `canonical` form.
+fn pss_verifies(key: &RsaPublicKey, body: &[u8], sig: &[u8], canonical: CanonicalForm) -> bool {
+    let sorted = || sorted_key_json(body).is_some_and(|s| key.verify_pss_sha256(s.as_bytes(), sig));
+    let raw = || key.verify_pss_sha256(body, sig);
+    match canonical {
+        CanonicalForm::SortedKeysOrRaw => sorted() || raw(),
+        CanonicalForm::SortedKeys => sorted(),
+        CanonicalForm::RawBody => raw(),
+    }
+}
+
+/// Whether `signature` (the `x-response-signature` header value: RSA-PSS-SHA256, hex of either case) was made by
+/// `psp_key` over `body` in `canonical` form. What [`Upi360::interpret_refund`] checks in mode A; exposed for callers
+/// (and bindings) that verify answers themselves. A signature that is not hex is simply invalid.
+pub fn verify_response_signature(
+    psp_key: &RsaPublicKey,
+    body: &[u8],
+    signature: &str,
+    canonical: CanonicalForm,
+) -> bool {
+    decode_signature(signature, false).is_some_and(|sig| pss_verifies(psp_key, body, &sig, canonical))
+}
+
+/// Whether `signature` (the `x-merchant-payload-signature` header value of a refund callback: RSA-PSS-SHA256, hex or
+/// base64, spec §5.4 conflict 7) was made by `psp_key` over `body` in `canonical` form. What
+/// [`Upi360::verify_callback`] checks.
+pub fn verify_callback_signature(
+    psp_key: &RsaPublicKey,
+    body: &[u8],
+    signature: &str,
+    canonical: CanonicalForm,
+) -> bool {
+    decode_signature(signature, true).is_some_and(|sig| pss_verifies(psp_key, body, &sig, canonical))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,8 +312,7 @@ impl<C: Clock> Upi360<C> {
     pub fn verify_callback(&self, headers: &[Header], body: &[u8]) -> bool {
         let Some(key) = &self.psp_key else { return true };
         let sig = headers.iter().find(|h| h.name.eq_ignore_ascii_case("x-merchant-payload-signature"));
-        let Some(sig) = sig.and_then(|h| decode_signature(&h.value, true)) else { return false };
-        self.pss_verifies(key, body, &sig)
+        sig.is_some_and(|h| verify_callback_signature(key, body, &h.value, self.canonical_form()))
     }
 
     /// Interprets a refund callback (`MERCHANT_DEBITED_VIA_REFUND`): unverified ⇒ [`Reason::UntrustedResponse`];
@@ -289,17 +325,10 @@ impl<C: Clock> Upi360<C> {
         env.gateway_outcome(&Expected { refund_request_id: None, amount: None, refund_type: None })
     }
 
-    fn pss_verifies(&self, key: &super::RsaPublicKey, body: &[u8], sig: &[u8]) -> bool {
-        let canonical = match &self.config.response_verification {
+    fn canonical_form(&self) -> CanonicalForm {
+        match &self.config.response_verification {
             ResponseVerification::Verify { canonical_form, .. } => *canonical_form,
             ResponseVerification::DangerouslySkip => CanonicalForm::default(),
-        };
-        let sorted = || sorted_key_json(body).is_some_and(|s| key.verify_pss_sha256(s.as_bytes(), sig));
-        let raw = || key.verify_pss_sha256(body, sig);
-        match canonical {
-            CanonicalForm::SortedKeysOrRaw => sorted() || raw(),
-            CanonicalForm::SortedKeys => sorted(),
-            CanonicalForm::RawBody => raw(),
         }
     }
 
@@ -315,10 +344,10 @@ impl<C: Clock> Upi360<C> {
         let Some(key) = &self.psp_key else { return Trust::Verified(body.clone()) };
         match response.header("x-response-signature") {
             None => Trust::Unsigned(body.clone()),
-            Some(sig) => match decode_signature(sig, false) {
-                Some(sig) if self.pss_verifies(key, body, &sig) => Trust::Verified(body.clone()),
-                _ => Trust::Bad("x-response-signature does not verify"),
-            },
+            Some(sig) if verify_response_signature(key, body, sig, self.canonical_form()) => {
+                Trust::Verified(body.clone())
+            }
+            Some(_) => Trust::Bad("x-response-signature does not verify"),
         }
     }
 

@@ -54,9 +54,9 @@ mod interpret;
 pub use crypto::{
     hmac_sha256, jws_flattened, signature_input, sorted_key_json, RsaPrivateKey, RsaPublicKey, SignatureEncoding,
 };
-pub use interpret::gateway_code_status;
+pub use interpret::{gateway_code_status, verify_callback_signature, verify_response_signature};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_header_value, check_text, config, invalid, Error, Problem};
 use crate::http::{Header, HttpMethod, HttpRequest};
 use crate::money::Money;
@@ -652,7 +652,7 @@ impl<C: Clock> Upi360<C> {
             r.original_upi_request_id.as_deref(),
             &r.refund_request_id,
         );
-        let ts = self.clock.now_unix_ms().to_string();
+        let ts = signing_time(&self.clock)?.to_string();
         let body = RefundBody {
             original_upi_request_id: r.original_upi_request_id.as_deref(),
             original_merchant_request_id: r.original_merchant_request_id.as_deref(),
@@ -678,7 +678,7 @@ impl<C: Clock> Upi360<C> {
             s.original_upi_request_id.as_deref(),
             &s.refund_request_id,
         );
-        let ts = self.clock.now_unix_ms().to_string();
+        let ts = signing_time(&self.clock)?.to_string();
         let merchant_transaction_id = s.original_merchant_request_id.as_deref();
         let body = StatusBody {
             merchant_request_id: &s.refund_request_id,

@@ -366,3 +366,36 @@ fn callbacks_accept_hex_or_base64_over_sorted_json() {
     let o = upi.interpret_callback(&[], body);
     assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::UntrustedResponse));
 }
+
+#[test]
+fn standalone_verifiers_match_the_client() {
+    let psp = RsaPublicKey::from_pem(PSP_PUBLIC).unwrap();
+    let body = br#"{"status":"SUCCESS","b":1,"a":2}"#;
+    let raw_sig = psp_sign(body);
+    let sorted_sig = psp_sign(sorted_key_json(body).unwrap().as_bytes());
+    for (sig, form, want) in [
+        (&raw_sig, CanonicalForm::SortedKeysOrRaw, true),
+        (&raw_sig, CanonicalForm::RawBody, true),
+        (&raw_sig, CanonicalForm::SortedKeys, false),
+        (&sorted_sig, CanonicalForm::SortedKeysOrRaw, true),
+        (&sorted_sig, CanonicalForm::SortedKeys, true),
+        (&sorted_sig, CanonicalForm::RawBody, false),
+    ] {
+        assert_eq!(verify_response_signature(&psp, body, sig, form), want, "{form:?}");
+        assert_eq!(verify_callback_signature(&psp, body, sig, form), want, "{form:?}");
+    }
+    assert!(verify_response_signature(&psp, body, &raw_sig.to_uppercase(), CanonicalForm::RawBody));
+    assert!(!verify_response_signature(&psp, b"{}", &raw_sig, CanonicalForm::default()));
+    assert!(!verify_response_signature(&psp, body, "not hex", CanonicalForm::default()));
+    // Base64 is accepted for callbacks only.
+    let b64 = SignatureEncoding::Base64.encode(&crypto::unhex(&raw_sig).unwrap());
+    assert!(verify_callback_signature(&psp, body, &b64, CanonicalForm::default()));
+    assert!(!verify_response_signature(&psp, body, &b64, CanonicalForm::default()));
+}
+
+#[test]
+fn implausible_clocks_are_refused_before_signing() {
+    let upi = Upi360::with_clock(pss_config(), FixedClock(1_735_689_600)).unwrap();
+    assert_eq!(field_of(upi.build_refund(&online())), Some("clock"));
+    assert_eq!(field_of(upi.build_refund_status(&StatusRequest::for_refund(&online()))), Some("clock"));
+}
