@@ -21,14 +21,14 @@ class BindingTest {
         // Eko's public UAT keys (also default_config of eko_requests.json) and S1 of eko_secret_key.json.
         const val DEVELOPER_KEY = "becbbce45f79c6f5109f848acd540567"
         const val ACCESS_KEY = "d2fe1d99-6298-4af2-8cc5-d97dcf46df30"
-        const val T0 = 1_700_000_000_000uL
+        const val T0 = 1_700_000_000_000L
         const val S1 = "qIir8tILHtqxO1Mu3/fC3pVElIa0oIxXMRDUP0463Bc="
     }
 
     /** A Kotlin implementation of the foreign `Clock` interface. */
-    private class SettableClock(@Volatile var now: ULong) : Clock {
+    private class SettableClock(@Volatile var now: Long) : Clock {
         val calls = AtomicInteger()
-        override fun nowUnixMs(): ULong {
+        override fun nowUnixMs(): Long {
             calls.incrementAndGet()
             return now
         }
@@ -45,10 +45,10 @@ class BindingTest {
             assertEquals("1700000000000", first.header("secret-key-timestamp"))
             assertEquals(S1, first.header("secret-key"))
 
-            clock.now = T0 + 1234uL
+            clock.now = T0 + 1234L
             val second = client.buildInquiryByTid("13192443")
             assertEquals("1700000001234", second.header("secret-key-timestamp"))
-            assertEquals(ekoSecretKey(ACCESS_KEY, T0 + 1234uL), second.header("secret-key"))
+            assertEquals(ekoSecretKey(ACCESS_KEY, T0 + 1234L), second.header("secret-key"))
             assertTrue(second.header("secret-key") != S1)
         }
         assertTrue(clock.calls.get() >= 2, "the clock is read per request (${clock.calls.get()} calls)")
@@ -71,20 +71,34 @@ class BindingTest {
     }
 
     @Test
-    @DisplayName("a Kotlin Clock that throws surfaces as InternalException, not a crash")
+    @DisplayName("a Kotlin Clock that throws is a typed Configuration error naming the clock, not a crash")
     fun throwingClock() {
         val clock = object : Clock {
-            override fun nowUnixMs(): ULong = throw IllegalStateException("no time today")
+            override fun nowUnixMs(): Long = throw IllegalStateException("no time today")
         }
         EkoClient(ekoUatOptions(), DEVELOPER_KEY, ACCESS_KEY, clock).use { client ->
-            // `Clock.now_unix_ms` returns no Result, so uniffi turns the throw into a Rust panic, caught at the boundary.
-            // Rust's panic hook writes the panic (with the Java stack trace) to fd 2: capture it rather than clutter
-            // the build log, and check it.
-            val (e, stderr) = captureNativeStderr { assertFailsWith<InternalException> { client.buildRefundOtp("13192443") } }
+            val (e, stderr) = captureNativeStderr {
+                assertFailsWith<RefundkitException.Configuration> { client.buildRefundOtp("13192443") }
+            }
+            assertEquals("clock", e.field)
             assertFalse(ACCESS_KEY in e.toString())
-            assertTrue("no time today" in stderr, "panic message: $stderr")
-            assertFalse(ACCESS_KEY in stderr, "the panic message names the access key")
+            assertFalse("panicked" in stderr, "nothing panics across the boundary: $stderr")
+            // The client is still usable.
+            assertFailsWith<RefundkitException.InvalidInput> { client.buildRefundOtp("x") }
         }
+    }
+
+    @Test
+    @DisplayName("a clock before 2020 or a negative time is refused before signing")
+    fun implausibleClock() {
+        for (now in listOf(-1L, 0L, 1_500_000_000_000L, 4_102_444_800_000L)) {
+            EkoClient.uat(fixedClock(now)).use { client ->
+                val e = assertFailsWith<RefundkitException.Configuration> { client.buildRefundOtp("13192443") }
+                assertEquals("clock", e.field)
+            }
+        }
+        val e = assertFailsWith<RefundkitException.InvalidInput> { ekoSecretKey("k", -1L) }
+        assertEquals("timestamp_ms", e.field)
     }
 
     /** Runs [block] with the process's file descriptor 2 (where Rust writes) sent to a temporary file. */
@@ -152,7 +166,7 @@ class BindingTest {
                 ekoUatOptions().copy(baseUrl = "http://staging.eko.in/ekoapi/v3"),
                 ekoUatOptions().copy(userCode = ""),
                 ekoUatOptions().copy(initiatorId = "12345"),
-                ekoUatOptions().copy(serviceCode = 0u),
+                ekoUatOptions().copy(serviceCode = 0),
             )
             for (options in badOptions) {
                 val e = assertFailsWith<RefundkitException> {
@@ -214,7 +228,7 @@ class BindingTest {
         assertEquals("9962981729", uat.initiatorId)
         assertEquals("20810200", uat.userCode)
         assertEquals(EkoFlavour.V3_JSON, uat.flavour)
-        assertEquals(80u, uat.serviceCode)
+        assertEquals(80, uat.serviceCode)
 
         val prod = ekoProductionOptions("9876543210", "AGENT1")
         assertTrue(prod.baseUrl.startsWith("https://"), prod.baseUrl)
@@ -226,19 +240,19 @@ class BindingTest {
         assertNull(bare.otpEncoding)
         assertNull(bare.clientRefStyle)
         assertFalse(bare.sendUserCodeWithOtpRequest)
-        assertEquals(80u, bare.serviceCode)
+        assertEquals(80, bare.serviceCode)
     }
 
     @Test
     @DisplayName("interpretation: a documented OTP answer, response headers defaulted")
     fun interpretWithDefaultHeaders() {
         val body = """{"status":0,"response_status_id":-1,"message":"OTP sent","data":{"tid":"1","otp_ref_id":"r1"}}"""
-        val outcome = ekoInterpretRefundOtp(HttpResponse(status = 200u, body = body.toByteArray()))
+        val outcome = ekoInterpretRefundOtp(HttpResponse(status = 200, body = body.toByteArray()))
         assertEquals(RefundStatus.PENDING, outcome.status)
         assertEquals(NextStep.COLLECT_OTP, outcome.nextStep)
         assertEquals("r1", outcome.otp?.otpRefId)
         assertEquals("eko", outcome.raw.provider)
-        assertEquals(200u.toUShort(), outcome.raw.httpStatus)
+        assertEquals(200, outcome.raw.httpStatus)
     }
 
     @Test

@@ -49,7 +49,7 @@ class VectorTest {
     @DisplayName("eko_secret_key.json")
     fun ekoSecretKey() = cases(Vectors.arr("eko_secret_key.json").objects(), { it.getString("name") }) { case ->
         val accessKey = case.getString("access_key")
-        val timestamp = case.getString("timestamp").toULong()
+        val timestamp = case.getString("timestamp").toLong()
         val secretKey = ekoSecretKey(accessKey, timestamp)
         assertEquals(case.getString("expected_secret_key"), secretKey, "secret-key")
         if (case.getBoolean("negative")) {
@@ -82,7 +82,7 @@ class VectorTest {
 
     private fun runRequestCase(defaults: JSONObject, case: JSONObject) {
         val config = Vectors.config(defaults, case.optJSONObject("config"))
-        val nowMs = case.getLong("now_ms").toULong()
+        val nowMs = case.getLong("now_ms")
         val operation = case.getString("operation")
         val input = case.getJSONObject("input")
 

@@ -49,7 +49,7 @@ object Vectors {
         if (c.has("send_user_code_with_otp_request")) {
             options.sendUserCodeWithOtpRequest = c.getBoolean("send_user_code_with_otp_request")
         }
-        if (c.has("service_code")) options.serviceCode = c.getLong("service_code").toUInt()
+        if (c.has("service_code")) options.serviceCode = c.getInt("service_code")
         if (c.has("otp_encoding")) options.otpEncoding = enumBySnake<EkoOtpEncoding>(c.getString("otp_encoding"))
         if (c.has("client_ref_style")) {
             options.clientRefStyle = enumBySnake<EkoClientRefStyle>(c.getString("client_ref_style"))
@@ -61,7 +61,7 @@ object Vectors {
         enumValues<E>().firstOrNull { it.snake() == snake } ?: fail("no ${E::class.simpleName} named '$snake'")
 
     fun response(json: JSONObject): HttpResponse = HttpResponse(
-        status = json.getInt("status").toUShort(),
+        status = json.getInt("status"),
         headers = json.getJSONArray("headers").let { hs ->
             (0 until hs.length()).map { i -> hs.getJSONArray(i).let { Header(it.getString(0), it.getString(1)) } }
         },
