@@ -6,25 +6,25 @@ import RefundKit
 // Eko's public UAT credentials (eko_requests.json default_config) and the S1 known answer of eko_secret_key.json.
 private let uatDeveloperKey = "becbbce45f79c6f5109f848acd540567"
 private let uatAccessKey = "d2fe1d99-6298-4af2-8cc5-d97dcf46df30"
-private let s1Timestamp: UInt64 = 1_700_000_000_000
+private let s1Timestamp: Int64 = 1_700_000_000_000
 private let s1SecretKey = "qIir8tILHtqxO1Mu3/fC3pVElIa0oIxXMRDUP0463Bc="
 
 /// A Swift implementation of refundkit's `Clock`: immutable, so genuinely `Sendable`.
 /// (Written `RefundKit.Clock` for clarity: in a file that imports RefundKit, a bare `Clock` means this protocol and
 /// shadows the standard library's `Clock`.)
 final class FixedSwiftClock: RefundKit.Clock {
-    let unixMs: UInt64
-    init(unixMs: UInt64) { self.unixMs = unixMs }
-    func nowUnixMs() -> UInt64 { unixMs }
+    let unixMs: Int64
+    init(unixMs: Int64) { self.unixMs = unixMs }
+    func nowUnixMs() throws -> Int64 { unixMs }
 }
 
 /// A clock that advances one second per reading; its state is behind a lock, hence `@unchecked Sendable`.
 final class SteppingClock: RefundKit.Clock, @unchecked Sendable {
     private let lock = NSLock()
-    private var next: UInt64
+    private var next: Int64
     private(set) var readings = 0
-    init(startMs: UInt64) { next = startMs }
-    func nowUnixMs() -> UInt64 {
+    init(startMs: Int64) { next = startMs }
+    func nowUnixMs() throws -> Int64 {
         lock.lock()
         defer { lock.unlock() }
         readings += 1
@@ -48,7 +48,7 @@ final class ClientTests: XCTestCase {
         let request = try client.buildRefundOtp(tid: "13192443")
         XCTAssertEqual(header(request, "secret-key-timestamp"), "1700000000000")
         XCTAssertEqual(header(request, "secret-key"), s1SecretKey)
-        XCTAssertEqual(header(request, "secret-key"), ekoSecretKey(accessKey: uatAccessKey, timestampMs: s1Timestamp))
+        XCTAssertEqual(header(request, "secret-key"), try ekoSecretKey(accessKey: uatAccessKey, timestampMs: s1Timestamp))
     }
 
     func testSwiftClockIsReadForEverySignature() async throws {
@@ -58,8 +58,28 @@ final class ClientTests: XCTestCase {
         let second = try client.buildInquiryByTid(tid: "2886601782")
         XCTAssertEqual(header(first, "secret-key-timestamp"), "1700000000000")
         XCTAssertEqual(header(second, "secret-key-timestamp"), "1700000001000")
-        XCTAssertEqual(header(second, "secret-key"), ekoSecretKey(accessKey: uatAccessKey, timestampMs: s1Timestamp + 1000))
+        XCTAssertEqual(header(second, "secret-key"), try ekoSecretKey(accessKey: uatAccessKey, timestampMs: s1Timestamp + 1000))
         XCTAssertEqual(clock.readings, 2)
+    }
+
+    func testThrowingOrImplausibleClockIsATypedConfigurationError() async throws {
+        struct Unavailable: Error {}
+        final class ThrowingClock: RefundKit.Clock {
+            func nowUnixMs() throws -> Int64 { throw Unavailable() }
+        }
+        for clock in [ThrowingClock(), FixedSwiftClock(unixMs: -1), FixedSwiftClock(unixMs: 1_500_000_000_000)] as [RefundKit.Clock] {
+            let client = try uatClient(clock: clock)
+            XCTAssertThrowsError(try client.buildRefundOtp(tid: "13192443")) { error in
+                guard case RefundkitError.Configuration(let field, _) = error else {
+                    return XCTFail("expected Configuration, got \(error)")
+                }
+                XCTAssertEqual(field, "clock")
+            }
+        }
+        XCTAssertThrowsError(try ekoSecretKey(accessKey: "k", timestampMs: -1)) { error in
+            guard case RefundkitError.InvalidInput(let field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "timestamp_ms")
+        }
     }
 
     func testUatConstructorMatchesTheVector() async throws {

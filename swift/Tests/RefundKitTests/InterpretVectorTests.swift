@@ -26,7 +26,7 @@ final class InterpretVectorTests: XCTestCase {
     }
 
     static func response(_ r: JSON) throws -> HttpResponse {
-        guard let status = UInt16(exactly: try r.int("status")) else { throw VectorError("status is not a u16") }
+        guard let status = Int32(exactly: try r.int("status")) else { throw VectorError("status is not an i32") }
         let headers = try (r["headers"]?.arrayValue ?? []).map { pair -> Header in
             guard let p = pair.arrayValue?.compactMap(\.stringValue), p.count == 2 else {
                 throw VectorError("a header is not a [name, value] pair")

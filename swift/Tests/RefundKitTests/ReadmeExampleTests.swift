@@ -34,14 +34,14 @@ func send(_ request: HttpRequest) async throws -> HttpResponse {
     for h in request.headers { r.addValue(h.value, forHTTPHeaderField: h.name) }
     if !request.body.isEmpty { r.httpBody = request.body }
     let (data, response) = try await URLSession.shared.data(for: r)
-    return HttpResponse(status: UInt16((response as! HTTPURLResponse).statusCode), body: data)
+    return HttpResponse(status: Int32((response as! HTTPURLResponse).statusCode), body: data)
 }
 
 /// Answers with canned responses in order and records what was sent.
 private actor CannedEko {
-    private var answers: [(UInt16, String)]
+    private var answers: [(Int32, String)]
     private(set) var sent: [HttpRequest] = []
-    init(_ answers: [(UInt16, String)]) { self.answers = answers }
+    init(_ answers: [(Int32, String)]) { self.answers = answers }
     func send(_ request: HttpRequest) throws -> HttpResponse {
         sent.append(request)
         guard !answers.isEmpty else { throw URLError(.cannotConnectToHost) }

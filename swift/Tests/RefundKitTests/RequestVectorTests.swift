@@ -20,7 +20,7 @@ final class RequestVectorTests: XCTestCase {
             let request: HttpRequest
             do {
                 // Configuration errors may be raised here or when building.
-                let client = try Self.client(config: .object(config), nowMs: UInt64(try c.int("now_ms")))
+                let client = try Self.client(config: .object(config), nowMs: Int64(try c.int("now_ms")))
                 request = try Self.build(client, operation: try c.string("operation"), input: try c.required("input"))
             } catch let error as VectorError {
                 throw error
@@ -63,7 +63,7 @@ final class RequestVectorTests: XCTestCase {
     }
 
     /// The vectors' config keys, with absent keys at the API's defaults.
-    static func client(config: JSON, nowMs: UInt64) throws -> EkoClient {
+    static func client(config: JSON, nowMs: Int64) throws -> EkoClient {
         var options = EkoOptions(
             baseUrl: try config.string("base_url"),
             initiatorId: try config.string("initiator_id"),
@@ -81,7 +81,7 @@ final class RequestVectorTests: XCTestCase {
             options.sendUserCodeWithOtpRequest = b
         }
         if let code = config["service_code"] {
-            guard let i = code.intValue, let u = UInt32(exactly: i) else { throw VectorError("service_code is not a u32") }
+            guard let i = code.intValue, let u = Int32(exactly: i) else { throw VectorError("service_code is not an i32") }
             options.serviceCode = u
         }
         if let encoding = config["otp_encoding"] {

@@ -11,9 +11,9 @@ final class SecretKeyVectorTests: XCTestCase {
         runVectorCases(file: "eko_secret_key.json", cases: cases, name: caseName) { c, checks in
             let accessKey = try c.string("access_key")
             let timestampText = try c.string("timestamp")
-            guard let timestamp = UInt64(timestampText) else { throw VectorError("timestamp is not a u64") }
+            guard let timestamp = Int64(timestampText) else { throw VectorError("timestamp is not an i64") }
 
-            let secretKey = ekoSecretKey(accessKey: accessKey, timestampMs: timestamp)
+            let secretKey = try ekoSecretKey(accessKey: accessKey, timestampMs: timestamp)
             checks.equal("secret-key", secretKey, try c.string("expected_secret_key"))
             if c["negative"]?.boolValue == true {
                 let mistaken = try c.string("mistaken_secret_key")
@@ -31,7 +31,7 @@ final class SecretKeyVectorTests: XCTestCase {
                 // Element 0 is the timestamp itself; the API takes the fields after it.
                 checks.equal("request_hash_fields[0]", message.first, timestampText)
                 checks.equal("request_hash_message", message.joined(), try c.string("request_hash_message"))
-                let hash = ekoRequestHash(accessKey: accessKey, timestampMs: timestamp, fields: Array(message.dropFirst()))
+                let hash = try ekoRequestHash(accessKey: accessKey, timestampMs: timestamp, fields: Array(message.dropFirst()))
                 checks.equal("request_hash", hash, try c.string("expected_request_hash"))
             case let other:
                 checks.fail("unknown algorithm \(other)")
