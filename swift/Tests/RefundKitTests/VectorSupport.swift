@@ -219,3 +219,100 @@ func errorKindAndField(_ error: Error) -> (kind: String, field: String?) {
 func utf8Text(_ data: Data) -> String {
     String(data: data, encoding: .utf8).map { String(reflecting: $0) } ?? "<\(data.count) bytes, not UTF-8>"
 }
+
+extension JSON {
+    /// An optional string key: absent or `null` ⇒ nil; anything else but a string is a malformed vector.
+    func optionalString(_ key: String) throws -> String? {
+        guard let v = self[key], !v.isNull else { return nil }
+        guard let s = v.stringValue else { throw VectorError("`\(key)` is not a string") }
+        return s
+    }
+    /// An optional integer key: absent or `null` ⇒ nil.
+    func optionalInt(_ key: String) throws -> Int64? {
+        guard let v = self[key], !v.isNull else { return nil }
+        guard let i = v.intValue else { throw VectorError("`\(key)` is not an integer") }
+        return i
+    }
+    /// An optional bool key: absent or `null` ⇒ nil.
+    func optionalBool(_ key: String) throws -> Bool? {
+        guard let v = self[key], !v.isNull else { return nil }
+        guard let b = v.boolValue else { throw VectorError("`\(key)` is not a bool") }
+        return b
+    }
+    /// Throws when the object has a key outside `known` (a vector key this harness would silently ignore).
+    func requireOnlyKeys(_ known: Set<String>, _ what: String) throws {
+        guard let o = objectValue else { throw VectorError("\(what) is not an object") }
+        let unknown = o.keys.filter { !known.contains($0) }
+        if !unknown.isEmpty { throw VectorError("unknown \(what) keys \(unknown.sorted())") }
+    }
+}
+
+/// `default_config` of a vector file overridden key by key by the case's `config`.
+func mergedConfig(_ file: JSON, _ testCase: JSON) throws -> JSON {
+    var config = try file.object("default_config")
+    if let over = testCase["config"] {
+        guard let o = over.objectValue else { throw VectorError("`config` is not an object") }
+        for (key, value) in o { config[key] = value }
+    }
+    return .object(config)
+}
+
+/// `[[name, value], ...]` as headers.
+func vectorHeaders(_ value: JSON?) throws -> [Header] {
+    try (value?.arrayValue ?? []).map { pair -> Header in
+        guard let p = pair.arrayValue?.compactMap(\.stringValue), p.count == 2 else {
+            throw VectorError("a header is not a [name, value] pair")
+        }
+        return Header(name: p[0], value: p[1])
+    }
+}
+
+/// Compares a built request with an `expect` of the request vectors (`method`, `url`, exact ordered `headers`,
+/// exact `body`). `placeholders` maps a header name to a check of a header whose expected value is a placeholder
+/// (UPI's randomized `<PSS>` signature); such a header must be present, at the same position, and pass the check.
+func checkRequest(
+    _ request: HttpRequest, _ expected: JSON, _ checks: Checks,
+    extraKeys: Set<String> = [],
+    placeholders: [String: (String) -> String?] = [:]
+) throws {
+    try expected.requireOnlyKeys(Set(["method", "url", "headers", "body"]).union(extraKeys), "expect")
+    let method: String
+    switch request.method {
+    case .get: method = "GET"
+    case .post: method = "POST"
+    }
+    checks.equal("method", method, try expected.string("method"))
+    checks.equal("url", request.url, try expected.string("url"))
+    let expectedHeaders = try vectorHeaders(try expected.required("headers"))
+    checks.equal("header count", request.headers.count, expectedHeaders.count)
+    for (i, (actual, want)) in zip(request.headers, expectedHeaders).enumerated() {
+        if let placeholder = placeholders[want.name], actual.name == want.name {
+            if let problem = placeholder(actual.value) { checks.fail("header \(i) \(want.name): \(problem)") }
+        } else if actual != want {
+            checks.fail("header \(i): got [\(actual.name), \(actual.value)], expected [\(want.name), \(want.value)]")
+        }
+    }
+    let expectedBody = try expected.string("body")
+    if request.body != Data(expectedBody.utf8) {
+        checks.fail("body: got \(utf8Text(request.body)), expected \(String(reflecting: expectedBody))")
+    }
+}
+
+/// Checks an `expect_error` (`{kind, field?}`) against a thrown refundkit error.
+func checkExpectedError(_ error: Error, _ expectedError: JSON, _ checks: Checks) throws {
+    try expectedError.requireOnlyKeys(["kind", "field"], "expect_error")
+    let (kind, field) = errorKindAndField(error)
+    checks.equal("error kind", kind, try expectedError.string("kind"))
+    if let expectedField = expectedError["field"] {
+        checks.optionalString("error field", field, expectedField)
+    }
+}
+
+/// Data of a `[0-255, ...]` JSON array.
+func byteArray(_ value: JSON) throws -> Data {
+    guard let a = value.arrayValue else { throw VectorError("random_bytes is not an array") }
+    return Data(try a.map { b -> UInt8 in
+        guard let i = b.intValue, let u = UInt8(exactly: i) else { throw VectorError("random byte \(b) is not 0-255") }
+        return u
+    })
+}
