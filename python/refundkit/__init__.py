@@ -65,12 +65,34 @@ from ._native.refundkit import (
     NextStep,
     OtpDispatch,
     Outcome,
+    PaytmAcceptRefundEvent,
+    PaytmClient,
+    PaytmEnvironment,
+    PaytmFlavour,
+    PaytmOptions,
+    PaytmPriorApply,
+    PaytmRefundArnEvent,
+    PaytmRefundDestination,
+    PaytmSuccessRefundEvent,
+    PaytmWebhookError,
     ProviderCode,
     ProviderRaw,
+    RandomSource,
     RefundDetails,
     RefundkitError,
     RefundReason,
     RefundStatus,
+    Upi360CanonicalForm,
+    Upi360Client,
+    Upi360Options,
+    Upi360RefundIdCharset,
+    Upi360RefundRequest,
+    Upi360RefundType,
+    Upi360RemarksRule,
+    Upi360RoutingId,
+    Upi360SignatureEncoding,
+    Upi360Signing,
+    Upi360StatusRequest,
     eko_interpret_initiate_refund,
     eko_interpret_inquiry,
     eko_interpret_pending_refunds,
@@ -80,9 +102,25 @@ from ._native.refundkit import (
     eko_secret_key,
     eko_uat_options,
     fixed_clock,
+    fixed_random,
     format_rupees,
     parse_rupees,
+    paytm_checksum,
+    paytm_checksum_params,
+    paytm_params_string,
+    paytm_random_salt,
+    paytm_verify,
+    paytm_verify_params,
     refundkit_version,
+    upi360_status_request_for,
+    upi_header_signature,
+    upi_hmac_sha256,
+    upi_jws,
+    upi_refund_type_from_wire,
+    upi_signature_input,
+    upi_verify_callback_signature,
+    upi_verify_pss_signature,
+    upi_verify_response_signature,
 )
 
 __version__: str = refundkit_version()
@@ -124,11 +162,51 @@ if TYPE_CHECKING:
 
         def __init__(self, reason: str) -> None: ...
 
+    class PaytmWebhookUnreadableError(PaytmWebhookError):
+        """Not a readable Paytm notification (not UTF-8, no envelope with a ``body`` object, bad form body...)."""
+
+        def __init__(self) -> None: ...
+
+    class PaytmWebhookSignatureMissingError(PaytmWebhookError):
+        """The webhook carries no signature (``head.signature`` / ``CHECKSUMHASH``)."""
+
+        def __init__(self) -> None: ...
+
+    class PaytmWebhookSignatureInvalidError(PaytmWebhookError):
+        """The signature does not verify with the merchant key: tampered, re-serialized or signed with another key."""
+
+        def __init__(self) -> None: ...
+
+    class PaytmWebhookMidMismatchError(PaytmWebhookError):
+        """Correctly signed, but for another merchant id."""
+
+        def __init__(self) -> None: ...
+
+    class PaytmWebhookMissingFieldError(PaytmWebhookError):
+        """A required field is absent; ``field`` is its wire name."""
+
+        field: str
+
+        def __init__(self, field: str) -> None: ...
+
+    class PaytmWebhookInvalidFieldError(PaytmWebhookError):
+        """A field has an unusable value (e.g. an amount that is not exact money); ``field`` is its wire name."""
+
+        field: str
+
+        def __init__(self, field: str) -> None: ...
+
 else:
     InvalidInputError = RefundkitError.InvalidInput
     ConfigurationError = RefundkitError.Configuration
     UnsupportedError = RefundkitError.Unsupported
     InternalError = RefundkitError.Internal
+    PaytmWebhookUnreadableError = PaytmWebhookError.Unreadable
+    PaytmWebhookSignatureMissingError = PaytmWebhookError.SignatureMissing
+    PaytmWebhookSignatureInvalidError = PaytmWebhookError.SignatureInvalid
+    PaytmWebhookMidMismatchError = PaytmWebhookError.MidMismatch
+    PaytmWebhookMissingFieldError = PaytmWebhookError.MissingField
+    PaytmWebhookInvalidFieldError = PaytmWebhookError.InvalidField
 
 
 class PanicError(InternalError):
@@ -167,6 +245,14 @@ _RECORDS = (
     ProviderCode,
     ProviderRaw,
     RefundDetails,
+    PaytmOptions,
+    PaytmAcceptRefundEvent,
+    PaytmSuccessRefundEvent,
+    PaytmRefundDestination,
+    PaytmRefundArnEvent,
+    Upi360Options,
+    Upi360RefundRequest,
+    Upi360StatusRequest,
 )
 for _cls in _RECORDS:
     setattr(_cls, "__repr__", _cls.__str__)
@@ -195,6 +281,45 @@ __all__: List[str] = [
     "RefundDetails",
     "RefundReason",
     "RefundStatus",
+    # Paytm
+    "PaytmAcceptRefundEvent",
+    "PaytmClient",
+    "PaytmEnvironment",
+    "PaytmFlavour",
+    "PaytmOptions",
+    "PaytmPriorApply",
+    "PaytmRefundArnEvent",
+    "PaytmRefundDestination",
+    "PaytmSuccessRefundEvent",
+    "RandomSource",
+    "fixed_random",
+    "paytm_checksum",
+    "paytm_checksum_params",
+    "paytm_params_string",
+    "paytm_random_salt",
+    "paytm_verify",
+    "paytm_verify_params",
+    # UPI Refund 360
+    "Upi360CanonicalForm",
+    "Upi360Client",
+    "Upi360Options",
+    "Upi360RefundIdCharset",
+    "Upi360RefundRequest",
+    "Upi360RefundType",
+    "Upi360RemarksRule",
+    "Upi360RoutingId",
+    "Upi360SignatureEncoding",
+    "Upi360Signing",
+    "Upi360StatusRequest",
+    "upi360_status_request_for",
+    "upi_header_signature",
+    "upi_hmac_sha256",
+    "upi_jws",
+    "upi_refund_type_from_wire",
+    "upi_signature_input",
+    "upi_verify_callback_signature",
+    "upi_verify_pss_signature",
+    "upi_verify_response_signature",
     # functions
     "eko_interpret_initiate_refund",
     "eko_interpret_inquiry",
@@ -215,4 +340,11 @@ __all__: List[str] = [
     "UnsupportedError",
     "InternalError",
     "PanicError",
+    "PaytmWebhookError",
+    "PaytmWebhookUnreadableError",
+    "PaytmWebhookSignatureMissingError",
+    "PaytmWebhookSignatureInvalidError",
+    "PaytmWebhookMidMismatchError",
+    "PaytmWebhookMissingFieldError",
+    "PaytmWebhookInvalidFieldError",
 ]

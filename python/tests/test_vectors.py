@@ -5,12 +5,12 @@ Every file and every case must run: the Rust, Kotlin and Swift suites check the 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
 import refundkit
-from _support import load_vectors
+from _support import check_outcome, load_vectors, snake
 
 SECRET_KEY = load_vectors("eko_secret_key.json")
 REQUESTS = load_vectors("eko_requests.json")
@@ -26,11 +26,6 @@ def _cases(cases: List[Dict[str, Any]]) -> List[Any]:
 
 def test_every_file_has_cases() -> None:
     assert SECRET_KEY and REQUESTS["cases"] and INTERPRET["cases"] and MONEY["parse"] and MONEY["format"]
-
-
-def snake(value: Any) -> str:
-    """An enum member as the vectors spell it: ``RefundStatus.SUCCEEDED`` -> ``succeeded``."""
-    return str(value.name).lower()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -128,61 +123,6 @@ def test_eko_request(case: Dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # eko_interpret.json
-
-_OTP_KEYS = ("otp_ref_id", "dispatch_unconfirmed", "test_otp")
-_REFUND_KEYS = (
-    "refund_id",
-    "original_id",
-    "original_amount_paise",
-    "refunded_amount_paise",
-    "fee_paise",
-    "tds_paise",
-    "commission_reverse_paise",
-    "balance_paise",
-    "currency",
-    "completed_at",
-    "provider_status",
-    "provider_status_text",
-)
-
-
-def _sub_value(container: Optional[Any], key: str) -> Any:
-    """A field of ``outcome.otp`` / ``outcome.refund``; absent when the whole part is absent."""
-    return None if container is None else getattr(container, key)
-
-
-def check_outcome(outcome: refundkit.Outcome, expect: Dict[str, Any]) -> None:
-    """Checks each key present in ``expect`` (README: a key given as null means absent)."""
-    assert isinstance(outcome, refundkit.Outcome)
-    for key, want in expect.items():
-        if key in ("status", "reason", "next_step"):
-            assert snake(getattr(outcome, key)) == want, key
-        elif key in _OTP_KEYS:
-            if want is not None:
-                assert outcome.otp is not None, "expected an OTP dispatch for {}".format(key)
-            assert _sub_value(outcome.otp, key) == want, key
-        elif key in _REFUND_KEYS:
-            if want is not None:
-                assert outcome.refund is not None, "expected refund details for {}".format(key)
-            assert _sub_value(outcome.refund, key) == want, key
-        elif key == "field_errors":
-            got = sorted((e.field, e.problem) for e in outcome.field_errors)
-            assert got == sorted(want.items()), key
-        elif key == "message":
-            assert outcome.raw.message == want, key
-        elif key == "raw_message":
-            assert outcome.raw.raw_message == want, key
-        elif key == "codes":
-            got_codes = {(c.name, c.value) for c in outcome.raw.codes}
-            for name, value in want.items():
-                assert (name, value) in got_codes, "code {}={!r} not among {}".format(name, value, sorted(got_codes))
-        elif key == "warnings_contain":
-            assert any(want in w for w in outcome.warnings), "no warning contains {!r}: {}".format(
-                want, outcome.warnings
-            )
-        else:
-            raise AssertionError("unknown expect key {!r}".format(key))
-
 
 def check_pending(result: refundkit.EkoPendingRefunds, expect: Dict[str, Any]) -> None:
     assert isinstance(result, refundkit.EkoPendingRefunds)
