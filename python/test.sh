@@ -3,7 +3,8 @@
 #
 #   bash python/test.sh [extra pytest args...]
 #
-# Needs python3 (>= 3.9, with venv or pip) and a Rust toolchain (cargo); the network only for PyPI/crates.io.
+# Needs python3 (>= 3.9, with venv or pip) and a Rust toolchain (cargo); the network only for PyPI/crates.io
+# (pytest, maturin and cryptography are installed into the venv once, then reused).
 # Environment:
 #   REFUNDKIT_CACHE   cache root (default ~/.cache/refundkit); the venv lives in $REFUNDKIT_CACHE/venv
 #   CARGO_TARGET_DIR  honoured by the build (point it at a cache to keep rebuilds fast)
@@ -45,10 +46,12 @@ if ! "$venv/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/
 fi
 export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 
-# 2. Test and build tools, installed once (maturin must be on PATH for the no-isolation build below).
-if ! "$venv/bin/python" -c 'import pytest, maturin' 2>/dev/null; then
-  log "installing pytest and maturin into the venv"
-  "$venv/bin/python" -m pip install -q "pytest>=7" "maturin>=1.9,<2.0" || { log "pip install of pytest/maturin failed"; finish 0 1; }
+# 2. Test and build tools, installed once (maturin must be on PATH for the no-isolation build below). `cryptography`
+#    is the independent implementation the interop tests check refundkit's RSA-PSS, RS256 JWS and PaytmChecksum with.
+if ! "$venv/bin/python" -c 'import pytest, maturin, cryptography' 2>/dev/null; then
+  log "installing pytest, maturin and cryptography into the venv"
+  "$venv/bin/python" -m pip install -q "pytest>=7" "maturin>=1.9,<2.0" "cryptography>=42" ||
+    { log "pip install of pytest/maturin/cryptography failed"; finish 0 1; }
 fi
 
 # 3. Build the wheel (cargo, cached in CARGO_TARGET_DIR or <repo>/target) and install it.
