@@ -256,7 +256,32 @@ _RECORDS = (
 )
 for _cls in _RECORDS:
     setattr(_cls, "__repr__", _cls.__str__)
+# Enums with fields: each variant is a dataclass whose generated __repr__ drops the fields ("Upi360Signing.JWS()").
+for _cls in (
+    Upi360Signing.PSS,
+    Upi360Signing.JWS,
+    Upi360Signing.HMAC,
+    PaytmPriorApply.UNKNOWN,
+    PaytmPriorApply.ACCEPTED_AT,
+):
+    setattr(_cls, "__repr__", _cls.__str__)
 del _cls
+
+# PaytmWebhookError: the generated variants never pass a message to Exception, so str(e) is "" (or "field='x'").
+# Give them the Rust messages (which never contain the key or echo the body).
+_WEBHOOK_MESSAGES = {
+    "Unreadable": lambda e: "the webhook body is not a readable Paytm notification",
+    "SignatureMissing": lambda e: "the webhook carries no signature",
+    "SignatureInvalid": lambda e: "the webhook signature does not verify",
+    "MidMismatch": lambda e: "the webhook is for another mid",
+    "MissingField": lambda e: "the webhook lacks {}".format(e.field),
+    "InvalidField": lambda e: "the webhook's {} is invalid".format(e.field),
+}
+for _name, _message in _WEBHOOK_MESSAGES.items():
+    _variant = getattr(PaytmWebhookError, _name)
+    setattr(_variant, "__str__", lambda self, _m=_message: _m(self))
+    setattr(_variant, "__repr__", lambda self, _n=_name: "PaytmWebhookError.{}({!r})".format(_n, str(self)))
+del _name, _message, _variant, _WEBHOOK_MESSAGES
 
 __all__: List[str] = [
     # model
