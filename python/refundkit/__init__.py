@@ -1,4 +1,4 @@
-"""refundkit: refunds through Indian payment APIs (today: Eko), without doing any I/O itself.
+"""refundkit: refunds through Indian payment APIs (Eko, Paytm, UPI Refund 360), without doing any I/O itself.
 
 refundkit never opens a socket. Every call follows the same four steps:
 
@@ -38,6 +38,13 @@ Example::
     outcome = refundkit.eko_interpret_refund_otp(
         refundkit.HttpResponse(status=http.status_code, headers=[], body=http.content))
     if outcome.next_step == refundkit.NextStep.COLLECT_OTP: ...
+
+Paytm (:class:`PaytmClient`, ``paytm_checksum``/``paytm_verify``) and UPI Refund 360 (:class:`Upi360Client`,
+``upi_jws``, ``upi_header_signature``, ``upi_verify_*``) follow the same model; their interpreters are client methods
+(``interpret_refund_apply``, ``interpret_refund360``...) because they verify the provider's signatures with the keys
+the client holds. A Paytm webhook that does not verify raises a :class:`PaytmWebhookError` (e.g.
+:class:`PaytmWebhookSignatureInvalidError`), never an event. UPI ``DEEMED`` is ``PENDING``: re-query the same
+``refund_request_id``, never refund again.
 
 Amounts are integers in paise (``parse_rupees("12.50") == 1250``, ``format_rupees(1250) == "12.50"``).
 """

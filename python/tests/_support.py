@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set, cast
 
 import pytest
 
@@ -125,3 +125,27 @@ def http_response(given: Dict[str, Any]) -> refundkit.HttpResponse:
 def upi_key(name: str) -> str:
     """A TEST-ONLY PEM from ``upi360_keys/``."""
     return (vectors_dir() / "upi360_keys" / name).read_text(encoding="ascii")
+
+
+# Typed constructors for the variants of enums with fields. uniffi builds these variants dynamically (untyped
+# __init__, subclassing the enum only at run time), so `mypy --strict` sees neither their types nor their base class.
+
+
+def signing_pss() -> refundkit.Upi360Signing:
+    return cast(refundkit.Upi360Signing, cast(Any, refundkit.Upi360Signing).PSS())
+
+
+def signing_jws(kid: str) -> refundkit.Upi360Signing:
+    return cast(refundkit.Upi360Signing, refundkit.Upi360Signing.JWS(kid=kid))
+
+
+def signing_hmac(encoding: refundkit.Upi360SignatureEncoding) -> refundkit.Upi360Signing:
+    return cast(refundkit.Upi360Signing, refundkit.Upi360Signing.HMAC(encoding=encoding))
+
+
+def prior_unknown() -> refundkit.PaytmPriorApply:
+    return cast(refundkit.PaytmPriorApply, cast(Any, refundkit.PaytmPriorApply).UNKNOWN())
+
+
+def prior_accepted_at(unix_ms: int) -> refundkit.PaytmPriorApply:
+    return cast(refundkit.PaytmPriorApply, refundkit.PaytmPriorApply.ACCEPTED_AT(unix_ms=unix_ms))

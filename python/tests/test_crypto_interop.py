@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
 
 import pytest
@@ -31,7 +31,7 @@ except ImportError as e:  # pragma: no cover - setup problem
     raise ImportError("the interop tests need the `cryptography` package (bash python/test.sh installs it)") from e
 
 import refundkit
-from _support import load_vectors, upi_key
+from _support import load_vectors, signing_jws, signing_pss, upi_key
 
 NOW = 1735689600000
 MERCHANT_PKCS8 = "test_only_merchant_private_pkcs8.pem"
@@ -158,7 +158,7 @@ def test_header_signature_uses_salt_32_exactly() -> None:
 @pytest.mark.parametrize("sub", [False, True], ids=["parent", "sub-merchant"])
 @pytest.mark.parametrize("operation", ["refund360", "status"])
 def test_client_pss_requests_verify_with_cryptography(sub: bool, operation: str) -> None:
-    client = upi_client(refundkit.Upi360Signing.PSS(), sub=sub)
+    client = upi_client(signing_pss(), sub=sub)
     if operation == "refund360":
         request = client.build_refund360(online_refund())
     else:
@@ -206,7 +206,7 @@ def test_jws_vectors_verify_with_cryptography() -> None:
 
 @pytest.mark.parametrize("operation", ["refund360", "status"])
 def test_client_jws_bodies_verify_with_cryptography(operation: str) -> None:
-    client = upi_client(refundkit.Upi360Signing.JWS(kid="kid-merchant-1"), key=MERCHANT_PKCS1)
+    client = upi_client(signing_jws("kid-merchant-1"), key=MERCHANT_PKCS1)
     if operation == "refund360":
         request = client.build_refund360(online_refund())
     else:
@@ -227,7 +227,7 @@ def psp_pss(data: bytes) -> str:
     return private_key(PSP_PRIVATE).sign(data, PSS_SALT_32, hashes.SHA256()).hex()
 
 
-ANSWER = {
+ANSWER: Dict[str, Any] = {
     "status": "SUCCESS",
     "responseCode": "SUCCESS",
     "payload": {
@@ -241,7 +241,7 @@ ANSWER = {
 
 
 def test_cryptography_signed_answers_are_trusted_and_tampered_ones_are_not() -> None:
-    client = upi_client(refundkit.Upi360Signing.PSS())
+    client = upi_client(signing_pss())
     body = json.dumps(ANSWER, separators=(",", ":")).encode("utf-8")
     sorted_body = json.dumps(ANSWER, separators=(",", ":"), sort_keys=True).encode("utf-8")
     for signed_over in (body, sorted_body):
@@ -263,7 +263,7 @@ def test_cryptography_signed_answers_are_trusted_and_tampered_ones_are_not() -> 
 
 
 def test_cryptography_signed_callback_is_verified() -> None:
-    client = upi_client(refundkit.Upi360Signing.PSS())
+    client = upi_client(signing_pss())
     callback = {"refundRequestId": "RF1", "gatewayResponseStatus": "SUCCESS", "gatewayResponseCode": "00"}
     body = json.dumps(callback, separators=(",", ":")).encode("utf-8")
     signature = psp_pss(json.dumps(callback, separators=(",", ":"), sort_keys=True).encode("utf-8"))
@@ -277,7 +277,7 @@ def test_cryptography_signed_callback_is_verified() -> None:
 
 
 def test_cryptography_made_jws_answer_is_trusted() -> None:
-    client = upi_client(refundkit.Upi360Signing.JWS(kid="kid-merchant-1"))
+    client = upi_client(signing_jws("kid-merchant-1"))
     answer = dict(ANSWER, payload=dict(ANSWER["payload"], gatewayResponseStatus="SUCCESS", gatewayResponseCode="00"))
     protected = b64url(b'{"alg":"RS256","kid":"psp"}')
     payload = b64url(json.dumps(answer, separators=(",", ":")).encode("utf-8"))

@@ -10,7 +10,15 @@ from typing import Any, Dict, Optional, Type
 import pytest
 
 import refundkit
-from _support import check_keys, check_outcome, http_response, load_vectors, param_cases
+from _support import (
+    check_keys,
+    check_outcome,
+    http_response,
+    load_vectors,
+    param_cases,
+    prior_accepted_at,
+    prior_unknown,
+)
 
 CHECKSUM = load_vectors("paytm_checksum.json")
 REQUESTS = load_vectors("paytm_requests.json")
@@ -187,10 +195,10 @@ _INTERPRET_CASE_KEYS = {"name", "operation", "now_ms", "config", "prior_apply", 
 
 def prior_apply(given: Any) -> refundkit.PaytmPriorApply:
     if given == "unknown":
-        return refundkit.PaytmPriorApply.UNKNOWN()
+        return prior_unknown()
     assert isinstance(given, dict), "prior_apply {!r}".format(given)
     check_keys("prior_apply", given, {"accepted_at_ms"})
-    return refundkit.PaytmPriorApply.ACCEPTED_AT(unix_ms=given["accepted_at_ms"])
+    return prior_accepted_at(given["accepted_at_ms"])
 
 
 @pytest.mark.parametrize("case", param_cases(INTERPRET["cases"]))

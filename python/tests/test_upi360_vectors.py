@@ -10,7 +10,17 @@ from typing import Any, Dict, List, Tuple, Type
 import pytest
 
 import refundkit
-from _support import check_keys, check_outcome, http_response, load_vectors, param_cases, upi_key
+from _support import (
+    check_keys,
+    check_outcome,
+    http_response,
+    load_vectors,
+    param_cases,
+    signing_hmac,
+    signing_jws,
+    signing_pss,
+    upi_key,
+)
 
 SIGNING = load_vectors("upi360_signing.json")
 REQUESTS = load_vectors("upi360_requests.json")
@@ -115,14 +125,14 @@ def signing_of(given: Dict[str, Any]) -> Tuple[refundkit.Upi360Signing, str]:
     mode = given["mode"]
     if mode == "pss":
         check_keys("signing", given, {"mode", "private_key"})
-        return refundkit.Upi360Signing.PSS(), upi_key(given["private_key"])
+        return signing_pss(), upi_key(given["private_key"])
     if mode == "jws":
         check_keys("signing", given, {"mode", "kid", "private_key"})
-        return refundkit.Upi360Signing.JWS(kid=given["kid"]), upi_key(given["private_key"])
+        return signing_jws(given["kid"]), upi_key(given["private_key"])
     if mode == "hmac":
         check_keys("signing", given, {"mode", "api_key", "encoding"})
         encoding = refundkit.Upi360SignatureEncoding[given["encoding"].upper()]
-        return refundkit.Upi360Signing.HMAC(encoding=encoding), given["api_key"]
+        return signing_hmac(encoding), given["api_key"]
     raise AssertionError("unknown signing mode {!r}".format(mode))
 
 
