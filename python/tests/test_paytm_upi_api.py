@@ -63,13 +63,7 @@ def test_a_failing_random_source_is_an_internal_error(source: refundkit.RandomSo
         staging(random=source).build_refund_status("O1", ref_id="R1")
 
 
-_PAYTM_CLOCK_BUG = (
-    "bindings ClockAdapter turns a failing (or negative) foreign clock into 0 and PaytmClient does not refuse it: "
-    "requestTimestamp is sent as \"0\" and a 631 after an accepted apply reads as within the grace period"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=_PAYTM_CLOCK_BUG)
 def test_a_failing_clock_is_a_configuration_error_on_clock_paytm() -> None:
     options = refundkit.PaytmOptions(mid=MID, environment=refundkit.PaytmEnvironment.STAGING, request_timestamp=True)
     client = refundkit.PaytmClient(options, KEY, clock=FailingClock())
@@ -96,7 +90,6 @@ def test_631_after_the_grace_period_escalates() -> None:
     assert any("escalate" in w for w in outcome.warnings), outcome.warnings
 
 
-@pytest.mark.xfail(strict=True, reason=_PAYTM_CLOCK_BUG)
 def test_a_failing_clock_never_shortens_the_631_grace_period() -> None:
     # An unknown time must not be read as "within the grace period" (PENDING, poll later).
     outcome = staging(clock=FailingClock()).interpret_refund_status(_ANSWER_631, _ACCEPTED_A_DAY_AGO)

@@ -259,7 +259,7 @@ pub(super) fn interpret_refund_status(
     response: &HttpResponse,
     merchant_key: &Secret,
     prior_apply: PriorApply,
-    now_ms: u64,
+    now_ms: Option<u64>,
     grace_period_ms: u64,
 ) -> Outcome {
     let a = Answer::parse(response, merchant_key);
@@ -289,7 +289,7 @@ pub(super) fn interpret_refund_status(
             "624" | "625" => (S::Indeterminate, R::Validation, N::FixConfiguration),
             "631" => match prior_apply {
                 PriorApply::Unknown => (S::Indeterminate, R::TransactionNotFound, N::ResendSameReference),
-                PriorApply::AcceptedAt(at) if now_ms.saturating_sub(at) <= grace_period_ms => {
+                PriorApply::AcceptedAt(at) if now_ms.is_some_and(|now| now.saturating_sub(at) <= grace_period_ms) => {
                     (S::Pending, R::TransactionNotFound, N::PollLater)
                 }
                 PriorApply::AcceptedAt(_) => {

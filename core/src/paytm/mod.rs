@@ -38,7 +38,7 @@ mod webhook;
 pub use interpret::PriorApply;
 pub use webhook::{AcceptRefundEvent, RefundArnEvent, RefundDestination, SuccessRefundEvent, WebhookError};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_text, config, invalid, Error, Problem};
 use crate::http::validate_base_url;
 use crate::http::{Header, HttpMethod, HttpRequest, HttpResponse};
@@ -471,7 +471,10 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
         // Serializing these plain structs cannot fail; report rather than panic if it ever did.
         let body = serde_json::to_string(body).map_err(|_| Error::Unsupported("JSON serialization failed"))?;
         let signature = checksum::generate(&body, &self.config.merchant_key, &self.random)?;
-        let timestamp = self.config.head.request_timestamp.then(|| (self.clock.now_unix_ms() / 1000).to_string());
+        let timestamp = match self.config.head.request_timestamp {
+            true => Some((signing_time(&self.clock)? / 1000).to_string()),
+            false => None,
+        };
         let (request_timestamp, request_time_stamp) = match self.config.flavour {
             Flavour::Pg => (timestamp, None),
             Flavour::AiRouter => (None, timestamp),
@@ -512,7 +515,8 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
             response,
             &self.config.merchant_key,
             prior_apply,
-            self.clock.now_unix_ms(),
+            // A broken clock cannot prove the grace period is still running: it reads as over (the cautious side).
+            signing_time(&self.clock).ok(),
             self.config.not_found_grace_period_ms,
         )
     }

@@ -282,6 +282,22 @@ fn signed_responses_are_trusted_and_tampered_ones_are_not() {
 }
 
 #[test]
+fn a_broken_clock_never_signs_a_timestamp_nor_extends_the_631_grace_period() {
+    let mut config = PaytmConfig::staging(MID, KEY);
+    config.head.request_timestamp = true;
+    let broken = Paytm::with_sources(config.clone(), FixedClock(0), FixedRandom(SALT_XY9Z.to_vec())).unwrap();
+    assert_eq!(broken.build_refund_apply(&apply()).unwrap_err().field(), Some("clock"));
+    let working = client_with(config);
+    assert!(working.build_refund_apply(&apply()).unwrap().body_text().contains(r#""requestTimestamp":"1700000000""#));
+    // Without the head timestamp the clock is not needed to build.
+    let no_ts = Paytm::with_sources(PaytmConfig::staging(MID, KEY), FixedClock(0), FixedRandom(vec![1])).unwrap();
+    assert!(no_ts.build_refund_apply(&apply()).is_ok());
+    let body = r#"{"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"631","resultMsg":"Record not found"}}"#;
+    let o = no_ts.interpret_refund_status(&resp(&signed_envelope(body)), PriorApply::AcceptedAt(1_700_000_000_000));
+    assert_eq!((o.status, o.next_step), (Status::Indeterminate, NextStep::Inquire), "{o:?}");
+}
+
+#[test]
 fn status_631_depends_on_what_is_known_about_the_apply() {
     let body = r#"{"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"631","resultMsg":"Record not found"}}"#;
     let r = resp(&signed_envelope(body));
