@@ -165,32 +165,42 @@ fn build(case: &Value, defaults: &Value) -> Result<refundkit::HttpRequest, Error
     }
 }
 
-fn check_request(case: &Value) -> Result<(), String> {
-    let result = build(case, &case["default_config"]);
-    if let Some(want) = case.get("expect_error") {
-        let err = match result {
-            Ok(r) => return Err(format!("built {r:?}, expected an error")),
-            Err(e) => e,
-        };
-        let kind = match &err {
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::Configuration { .. } => "configuration",
-            Error::Unsupported(_) => "unsupported",
-            _ => "other",
-        };
-        if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
-            return Err(format!("got {kind} {:?} ({err})", err.field()));
-        }
-        return Ok(());
+/// For a case with `expect_error`, checks the error's kind and field and returns `None`; otherwise the request.
+fn built_or_expected_error(
+    case: &Value,
+    result: Result<refundkit::HttpRequest, Error>,
+) -> Result<Option<refundkit::HttpRequest>, String> {
+    let Some(want) = case.get("expect_error") else {
+        return result.map(Some).map_err(|e| format!("error {e}"));
+    };
+    let err = match result {
+        Ok(r) => return Err(format!("built {}, expected an error", r.body_text())),
+        Err(e) => e,
+    };
+    let kind = match &err {
+        Error::InvalidInput { .. } => "invalid_input",
+        Error::Configuration { .. } => "configuration",
+        Error::Unsupported(_) => "unsupported",
+        _ => "other",
+    };
+    if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
+        return Err(format!("got {kind} {:?} ({err})", err.field()));
     }
-    let r = result.map_err(|e| format!("error {e}"))?;
-    let want = &case["expect"];
-    let headers: Vec<Header> = want["headers"]
+    Ok(None)
+}
+
+/// The `[name, value]` pairs of `expect.headers`.
+fn expected_headers(want: &Value) -> Vec<Header> {
+    want["headers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
-        .collect();
+        .collect()
+}
+
+/// Method, URL, ordered headers and body bytes must all be exactly as expected.
+fn compare_request(r: &refundkit::HttpRequest, want: &Value, headers: &[Header]) -> Result<(), String> {
     let checks = [
         ("method", r.method.as_str() == s(want, "method")),
         ("url", r.url == s(want, "url")),
@@ -201,6 +211,15 @@ fn check_request(case: &Value) -> Result<(), String> {
         Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
         None => Ok(()),
     }
+}
+
+fn check_request(case: &Value) -> Result<(), String> {
+    let result = build(case, &case["default_config"]);
+    let Some(r) = built_or_expected_error(case, result)? else {
+        return Ok(());
+    };
+    let want = &case["expect"];
+    compare_request(&r, want, &expected_headers(want))
 }
 
 fn response(case: &Value) -> HttpResponse {
@@ -505,29 +524,11 @@ fn check_upi_request(case: &Value) -> Result<(), String> {
         "status" => client.build_refund_status(&upi_status(input)),
         other => panic!("operation {other}"),
     });
-    if let Some(want) = case.get("expect_error") {
-        let err = match result {
-            Ok(r) => return Err(format!("built {r:?}, expected an error")),
-            Err(e) => e,
-        };
-        let kind = match &err {
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::Configuration { .. } => "configuration",
-            _ => "other",
-        };
-        if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
-            return Err(format!("got {kind} {:?} ({err})", err.field()));
-        }
+    let Some(r) = built_or_expected_error(case, result)? else {
         return Ok(());
-    }
-    let r = result.map_err(|e| format!("error {e}"))?;
+    };
     let want = &case["expect"];
-    let mut headers: Vec<Header> = want["headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
-        .collect();
+    let mut headers = expected_headers(want);
     if let Some(input) = want.get("signature_input").and_then(Value::as_str) {
         // PSS: randomized, so verify the signature and compare everything else.
         let sig = r.header("x-merchant-signature").ok_or("no x-merchant-signature")?;
@@ -542,16 +543,7 @@ fn check_upi_request(case: &Value) -> Result<(), String> {
             h.value = sig.to_string();
         }
     }
-    let checks = [
-        ("method", r.method.as_str() == s(want, "method")),
-        ("url", r.url == s(want, "url")),
-        ("headers", r.headers == headers),
-        ("body", r.body == s(want, "body").as_bytes()),
-    ];
-    match checks.iter().find(|(_, ok)| !ok) {
-        Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
-        None => Ok(()),
-    }
+    compare_request(&r, want, &headers)
 }
 
 fn check_upi_interpretation(case: &Value) -> Result<(), String> {
@@ -712,40 +704,11 @@ fn check_paytm_request(case: &Value) -> Result<(), String> {
         }),
         other => panic!("operation {other}"),
     });
-    if let Some(want) = case.get("expect_error") {
-        let err = match result {
-            Ok(r) => return Err(format!("built {}, expected an error", r.body_text())),
-            Err(e) => e,
-        };
-        let kind = match &err {
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::Configuration { .. } => "configuration",
-            Error::Unsupported(_) => "unsupported",
-            _ => "other",
-        };
-        if kind != s(want, "kind") || want.get("field").and_then(Value::as_str) != err.field() {
-            return Err(format!("got {kind} {:?} ({err})", err.field()));
-        }
+    let Some(r) = built_or_expected_error(case, result)? else {
         return Ok(());
-    }
-    let r = result.map_err(|e| format!("error {e}"))?;
+    };
     let want = &case["expect"];
-    let headers: Vec<Header> = want["headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| Header::new(h[0].as_str().unwrap(), h[1].as_str().unwrap()))
-        .collect();
-    let checks = [
-        ("method", r.method.as_str() == s(want, "method")),
-        ("url", r.url == s(want, "url")),
-        ("headers", r.headers == headers),
-        ("body", r.body == s(want, "body").as_bytes()),
-    ];
-    match checks.iter().find(|(_, ok)| !ok) {
-        Some((what, _)) => Err(format!("{what} differs: {} {} {:?} {}", r.method, r.url, r.headers, r.body_text())),
-        None => Ok(()),
-    }
+    compare_request(&r, want, &expected_headers(want))
 }
 
 fn check_paytm_interpretation(case: &Value) -> Result<(), String> {
