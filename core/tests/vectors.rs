@@ -23,6 +23,21 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
 }
 
+/// The `cases` of a vector file, each carrying the file's `default_config`.
+fn cases_with_defaults(file: &str) -> Vec<Value> {
+    let doc = load(file);
+    doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c["default_config"] = doc["default_config"].clone();
+            c
+        })
+        .collect()
+}
+
 /// One trial per case, named `file: case name`.
 fn trials(file: &str, cases: &[Value], check: fn(&Value) -> Result<(), String>) -> Vec<Trial> {
     assert!(!cases.is_empty(), "{file} has no cases");
@@ -60,18 +75,7 @@ fn main() {
         ("paytm_interpret.json", check_paytm_interpretation),
         ("paytm_webhooks.json", check_paytm_webhook),
     ] {
-        let doc = load(file);
-        let cases: Vec<Value> = doc["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                let mut c = c.clone();
-                c["default_config"] = doc["default_config"].clone();
-                c
-            })
-            .collect();
-        tests.extend(trials(file, &cases, check));
+        tests.extend(trials(file, &cases_with_defaults(file), check));
     }
     let money = load("money.json");
     tests.extend(trials("money.json parse", money["parse"].as_array().unwrap(), check_money_parse));
@@ -573,18 +577,7 @@ fn upi_trials() -> Vec<Trial> {
         ("upi360_requests.json", check_upi_request as fn(&Value) -> Result<(), String>),
         ("upi360_interpret.json", check_upi_interpretation),
     ] {
-        let doc = load(file);
-        let cases: Vec<Value> = doc["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                let mut c = c.clone();
-                c["default_config"] = doc["default_config"].clone();
-                c
-            })
-            .collect();
-        tests.extend(trials(file, &cases, check));
+        tests.extend(trials(file, &cases_with_defaults(file), check));
     }
     tests
 }
