@@ -96,6 +96,7 @@ pub mod outcome;
 pub mod paytm;
 pub mod random;
 pub mod secret;
+pub mod sign;
 pub mod upi360;
 
 pub use clock::{Clock, FixedClock, SystemClock};

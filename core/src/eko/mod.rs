@@ -33,11 +33,14 @@ pub use interpret::{
     PendingRefund, PendingRefunds,
 };
 pub use sign::{request_hash, secret_key};
+pub(crate) use sign::secret_key_mac;
 
 use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_header_value, check_text, config, invalid, Error, Problem};
 use crate::http::{encode_pairs, encode_path_segment, validate_base_url, Header, HttpMethod, HttpRequest};
+use crate::outcome::Provider;
 use crate::secret::Secret;
+use crate::sign::{sign_locally, SignatureAlgorithm, SignatureRequest, UnsignedRequest};
 use serde::Serialize;
 
 /// Eko's UAT (staging) base URL for the v3 JSON API.
@@ -158,9 +161,6 @@ impl EkoConfig {
     fn validate(&self) -> Result<(), Error> {
         validate_base_url(&self.base_url)?;
         check_header_value(&self.developer_key).map_err(|p| config("developer_key", p))?;
-        if self.access_key.is_empty() {
-            return Err(config("access_key", Problem::Missing));
-        }
         validate_mobile(&self.initiator_id).map_err(|p| config("initiator_id", p))?;
         check_text(&self.user_code, 20, |c| c.is_ascii_alphanumeric(), "1 to 20 ASCII letters or digits")
             .map_err(|p| config("user_code", p))?;
@@ -330,7 +330,7 @@ impl<C: Clock> Eko<C> {
     /// Get / Resend Refund OTP for the original transaction `tid`: Eko texts the customer an OTP and answers with
     /// an `otp_ref_id` (interpret with [`interpret_refund_otp`]). Moves no money; safe to repeat, but Eko's resend
     /// limits are unpublished: leave at least 60 seconds between sends.
-    pub fn build_refund_otp(&self, tid: &str) -> Result<HttpRequest, Error> {
+    pub fn prepare_refund_otp(&self, tid: &str) -> Result<UnsignedRequest, Error> {
         validate_tid(tid)?;
         let tid = encode_path_segment(tid);
         match self.config.flavour {
@@ -353,7 +353,7 @@ impl<C: Clock> Eko<C> {
 
     /// Initiate Refund: the customer's OTP consents to the refund of `request.tid`. **Moves money**: interpret the
     /// answer with [`interpret_initiate_refund`] and, if it is not final, inquire — never send this again blindly.
-    pub fn build_initiate_refund(&self, request: &RefundRequest) -> Result<HttpRequest, Error> {
+    pub fn prepare_initiate_refund(&self, request: &RefundRequest) -> Result<UnsignedRequest, Error> {
         validate_tid(&request.tid)?;
         validate_otp(&request.otp)?;
         if let Some(r) = &request.otp_ref_id {
@@ -402,7 +402,7 @@ impl<C: Clock> Eko<C> {
 
     /// Transaction Inquiry. In a refund context inquire the **original** tid: `tx_status 4` means refunded, `3`
     /// means still waiting for the refund (interpret with [`interpret_inquiry`]). Read-only; safe to retry.
-    pub fn build_inquiry(&self, reference: &TransactionRef) -> Result<HttpRequest, Error> {
+    pub fn prepare_inquiry(&self, reference: &TransactionRef) -> Result<UnsignedRequest, Error> {
         let segment = match reference {
             TransactionRef::Tid(tid) => {
                 validate_tid(tid)?;
@@ -431,7 +431,7 @@ impl<C: Clock> Eko<C> {
 
     /// Get Pending Refunds: the customer's failed transactions still waiting to be refunded (interpret with
     /// [`interpret_pending_refunds`]). Useful for reconciliation. v3 only.
-    pub fn build_pending_refunds(&self, customer_mobile: &str) -> Result<HttpRequest, Error> {
+    pub fn prepare_pending_refunds(&self, customer_mobile: &str) -> Result<UnsignedRequest, Error> {
         validate_mobile(customer_mobile).map_err(|p| invalid("customer_id", p))?;
         match self.config.flavour {
             ApiFlavour::V3Json => {
@@ -446,44 +446,69 @@ impl<C: Clock> Eko<C> {
         }
     }
 
-    /// The four authentication headers, signed now.
-    fn auth_headers(&self, content_type: &str) -> Result<Vec<Header>, Error> {
+    /// The four authentication headers, with an empty `secret-key` for the signer to fill.
+    fn unsigned(&self, method: HttpMethod, url: String, content_type: &str, body: Vec<u8>) -> Result<UnsignedRequest, Error> {
         let ts = signing_time(&self.clock)?;
-        Ok(vec![
-            Header::new("developer_key", &self.config.developer_key),
-            Header::new("secret-key", secret_key(self.config.access_key.expose(), ts)),
-            Header::new("secret-key-timestamp", ts.to_string()),
-            Header::new("content-type", content_type),
-        ])
+        let request = HttpRequest {
+            method,
+            url,
+            headers: vec![
+                Header::new("developer_key", &self.config.developer_key),
+                Header::new("secret-key", ""),
+                Header::new("secret-key-timestamp", ts.to_string()),
+                Header::new("content-type", content_type),
+            ],
+            body,
+        };
+        let signature = SignatureRequest {
+            provider: Provider::Eko,
+            algorithm: SignatureAlgorithm::EkoSecretKey,
+            key_id: None,
+            message: ts.to_string().into_bytes(),
+        };
+        Ok(UnsignedRequest::in_header(request, signature, "secret-key"))
     }
 
-    fn json(&self, method: HttpMethod, path: String, body: &impl Serialize) -> Result<HttpRequest, Error> {
+    fn json(&self, method: HttpMethod, path: String, body: &impl Serialize) -> Result<UnsignedRequest, Error> {
         // Serializing these plain structs cannot fail; report rather than panic if it ever did.
         let body = serde_json::to_vec(body).map_err(|_| Error::Unsupported("JSON serialization failed"))?;
-        Ok(HttpRequest {
-            method,
-            url: format!("{}{path}", self.base_url),
-            headers: self.auth_headers("application/json")?,
-            body,
-        })
+        self.unsigned(method, format!("{}{path}", self.base_url), "application/json", body)
     }
 
-    fn form(&self, path: String, fields: &[(&str, &str)]) -> Result<HttpRequest, Error> {
-        Ok(HttpRequest {
-            method: HttpMethod::Post,
-            url: format!("{}{path}", self.base_url),
-            headers: self.auth_headers("application/x-www-form-urlencoded")?,
-            body: encode_pairs(fields).into_bytes(),
-        })
+    fn form(&self, path: String, fields: &[(&str, &str)]) -> Result<UnsignedRequest, Error> {
+        let body = encode_pairs(fields).into_bytes();
+        self.unsigned(HttpMethod::Post, format!("{}{path}", self.base_url), "application/x-www-form-urlencoded", body)
     }
 
-    fn get(&self, path_and_query: String, content_type: &str) -> Result<HttpRequest, Error> {
-        Ok(HttpRequest {
-            method: HttpMethod::Get,
-            url: format!("{}{path_and_query}", self.base_url),
-            headers: self.auth_headers(content_type)?,
-            body: Vec::new(),
-        })
+    fn get(&self, path_and_query: String, content_type: &str) -> Result<UnsignedRequest, Error> {
+        self.unsigned(HttpMethod::Get, format!("{}{path_and_query}", self.base_url), content_type, Vec::new())
+    }
+
+    /// Signs `unsigned` with the configured `access_key`.
+    fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
+        let mac = sign_locally(unsigned.signature_request(), &self.config.access_key, None)?;
+        unsigned.complete(&mac)
+    }
+
+    /// Get / Resend Refund OTP, signed with the configured `access_key` (see [`Eko::prepare_refund_otp`]).
+    pub fn build_refund_otp(&self, tid: &str) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_refund_otp(tid)?)
+    }
+
+    /// Initiate Refund, signed with the configured `access_key` (see [`Eko::prepare_initiate_refund`]).
+    /// **Moves money.**
+    pub fn build_initiate_refund(&self, request: &RefundRequest) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_initiate_refund(request)?)
+    }
+
+    /// Transaction Inquiry, signed with the configured `access_key` (see [`Eko::prepare_inquiry`]).
+    pub fn build_inquiry(&self, reference: &TransactionRef) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_inquiry(reference)?)
+    }
+
+    /// Get Pending Refunds, signed with the configured `access_key` (see [`Eko::prepare_pending_refunds`]).
+    pub fn build_pending_refunds(&self, customer_mobile: &str) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_pending_refunds(customer_mobile)?)
     }
 }
 
@@ -513,7 +538,10 @@ mod tests {
         assert_eq!(Eko::new(c).unwrap_err().field(), Some("base_url"));
         let mut c = EkoConfig::uat();
         c.access_key = Secret::new("");
-        assert_eq!(Eko::new(c).unwrap_err().field(), Some("access_key"));
+        // No access key: the client is for delegated signing; in-process signing reports the missing key.
+        let delegated = Eko::with_clock(c, crate::FixedClock(1_700_000_000_000)).unwrap();
+        assert_eq!(delegated.build_refund_otp("1").unwrap_err().field(), Some("access_key"));
+        assert!(delegated.prepare_refund_otp("1").is_ok());
         let mut c = EkoConfig::uat();
         c.base_url = "http://127.0.0.1:8080/ekoapi/v3/".into();
         assert!(Eko::new(c).is_ok());

@@ -17,6 +17,17 @@ use zeroize::Zeroizing;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The raw `secret-key` MAC over `message` (the timestamp text): HMAC-SHA256 keyed with base64(access_key).
+pub(crate) fn secret_key_mac(access_key: &str, message: &[u8]) -> [u8; 32] {
+    let key = Zeroizing::new(STANDARD.encode(access_key.as_bytes()));
+    let mut mac = match HmacSha256::new_from_slice(key.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 fn hmac_b64(access_key: &str, parts: &[&[u8]]) -> String {
     let key = Zeroizing::new(STANDARD.encode(access_key.as_bytes()));
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.

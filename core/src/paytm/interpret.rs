@@ -8,14 +8,12 @@
 //! none of Paytm's tables is [`Reason::UnknownCode`] and [`Status::Indeterminate`], never [`Status::Failed`]: a
 //! wrongly assumed failure invites a second refund under a new `refId`, a status query costs nothing.
 
-use super::checksum;
 use super::raw_json::raw_object_member;
 use crate::http::HttpResponse;
 use crate::money::Money;
 use crate::outcome::{
     clean_message, NextStep, Outcome, Provider, ProviderCode, ProviderRaw, Reason, RefundDetails, Status,
 };
-use crate::secret::Secret;
 use serde_json::{Map, Value};
 
 /// What is known about the Refund Apply when its status is queried. It decides what a status answer of 631
@@ -75,7 +73,21 @@ fn text_field(map: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 /// The raw `body` of a signed Paytm envelope and whether its signature verifies. Shared with the webhooks.
-pub(super) fn open_envelope(text: &str, merchant_key: &Secret) -> (Option<Map<String, Value>>, Signature) {
+/// Whether a signature verifies over a raw body: `verify(raw_body, signature)`.
+pub(super) type Verify<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// The raw `body` substring and the `head.signature` of a signed envelope.
+pub(super) fn signature_parts(bytes: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let raw_body = raw_object_member(text, "body")?;
+    let head = serde_json::from_str::<Value>(text).ok()?.get("head").cloned()?;
+    match head.get("signature") {
+        Some(Value::String(sig)) if !sig.is_empty() => Some((raw_body.to_string(), sig.clone())),
+        _ => None,
+    }
+}
+
+pub(super) fn open_envelope(text: &str, verify: Verify<'_>) -> (Option<Map<String, Value>>, Signature) {
     let raw_body = raw_object_member(text, "body");
     let head = serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("head").cloned());
     let body = raw_body.and_then(|b| match serde_json::from_str::<Value>(b) {
@@ -86,7 +98,7 @@ pub(super) fn open_envelope(text: &str, merchant_key: &Secret) -> (Option<Map<St
         None | Some(Value::Null) => Signature::Absent,
         Some(Value::String(s)) if s.is_empty() => Signature::Absent,
         Some(Value::String(sig)) => match raw_body {
-            Some(raw) if checksum::verify(raw, merchant_key, sig) => Signature::Valid,
+            Some(raw) if verify(raw, sig) => Signature::Valid,
             _ => Signature::Invalid,
         },
         Some(_) => Signature::Invalid,
@@ -95,9 +107,9 @@ pub(super) fn open_envelope(text: &str, merchant_key: &Secret) -> (Option<Map<St
 }
 
 impl Answer {
-    fn parse(response: &HttpResponse, merchant_key: &Secret) -> Answer {
+    fn parse(response: &HttpResponse, verify: Verify<'_>) -> Answer {
         let (body, signature) = match std::str::from_utf8(&response.body) {
-            Ok(text) => open_envelope(text, merchant_key),
+            Ok(text) => open_envelope(text, verify),
             Err(_) => (None, Signature::Absent),
         };
         let result_info = body.as_ref().and_then(|b| b.get("resultInfo")).and_then(Value::as_object);
@@ -213,8 +225,8 @@ impl Answer {
 }
 
 /// Interprets the answer to a Refund Apply (spec §7.1).
-pub(super) fn interpret_refund_apply(response: &HttpResponse, merchant_key: &Secret) -> Outcome {
-    let a = Answer::parse(response, merchant_key);
+pub(super) fn interpret_refund_apply(response: &HttpResponse, verify: Verify<'_>) -> Outcome {
+    let a = Answer::parse(response, verify);
     if let Some(o) = a.precheck(response.status, true) {
         return o;
     }
@@ -257,12 +269,12 @@ pub(super) fn interpret_refund_apply(response: &HttpResponse, merchant_key: &Sec
 /// Interprets the answer to a Refund Status query (spec §7.2).
 pub(super) fn interpret_refund_status(
     response: &HttpResponse,
-    merchant_key: &Secret,
+    verify: Verify<'_>,
     prior_apply: PriorApply,
     now_ms: Option<u64>,
     grace_period_ms: u64,
 ) -> Outcome {
-    let a = Answer::parse(response, merchant_key);
+    let a = Answer::parse(response, verify);
     if let Some(o) = a.precheck(response.status, false) {
         return o;
     }

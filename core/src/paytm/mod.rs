@@ -43,9 +43,10 @@ use crate::error::{check_text, config, invalid, Error, Problem};
 use crate::http::validate_base_url;
 use crate::http::{Header, HttpMethod, HttpRequest, HttpResponse};
 use crate::money::Money;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Provider};
 use crate::random::{OsRandom, RandomSource};
 use crate::secret::Secret;
+use crate::sign::{sign_locally, SignatureAlgorithm, SignatureRequest, UnsignedRequest};
 use serde::Serialize;
 
 /// PG staging host (PPSL domain since the January 2025 SDK update).
@@ -183,7 +184,10 @@ impl PaytmConfig {
     fn validate(&self) -> Result<(), Error> {
         validate_base_url(&self.base_url)?;
         validate_mid(&self.mid).map_err(|p| config("mid", p))?;
-        checksum::validate_merchant_key(&self.merchant_key)?;
+        // An empty key means signing is delegated (`prepare_*` plus a signer); `build_*` then reports it missing.
+        if !self.merchant_key.is_empty() {
+            checksum::validate_merchant_key(&self.merchant_key)?;
+        }
         if self.merchant_key.expose() == self.mid {
             return Err(config(
                 "merchant_key",
@@ -404,7 +408,7 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
     /// Refund Apply: registers the refund of `apply.refund_amount` under `apply.ref_id`. **Moves money**: interpret
     /// the answer with [`Paytm::interpret_refund_apply`]; after anything but a decisive answer, query the status
     /// with the same `refId` and never raise a new `refId` for the same refund.
-    pub fn build_refund_apply(&self, apply: &RefundApply) -> Result<HttpRequest, Error> {
+    pub fn prepare_refund_apply(&self, apply: &RefundApply) -> Result<UnsignedRequest, Error> {
         validate_order_id(&apply.order_id)?;
         validate_ref_id(&apply.ref_id)?;
         validate_txn_id(&apply.txn_id)?;
@@ -431,7 +435,7 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
 
     /// Refund Status: where the refund stands. Read-only, safe to repeat; interpret with
     /// [`Paytm::interpret_refund_status`].
-    pub fn build_refund_status(&self, query: &RefundStatusQuery) -> Result<HttpRequest, Error> {
+    pub fn prepare_refund_status(&self, query: &RefundStatusQuery) -> Result<UnsignedRequest, Error> {
         validate_order_id(&query.order_id)?;
         if let Some(r) = &query.ref_id {
             validate_ref_id(r)?;
@@ -466,11 +470,11 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
         self.signed(self.config.flavour.status_path(), &body)
     }
 
-    /// Serializes `body` once, signs those bytes and emits `{"body":<those bytes>,"head":{...}}` (spec §4).
-    fn signed(&self, path: &str, body: &impl Serialize) -> Result<HttpRequest, Error> {
+    /// Serializes `body` once and lays out `{"body":<those bytes>,"head":{...,"signature":""}}` (spec §4), with the
+    /// signature slot inside the head's empty `signature` string.
+    fn signed(&self, path: &str, body: &impl Serialize) -> Result<UnsignedRequest, Error> {
         // Serializing these plain structs cannot fail; report rather than panic if it ever did.
         let body = serde_json::to_string(body).map_err(|_| Error::Unsupported("JSON serialization failed"))?;
-        let signature = checksum::generate(&body, &self.config.merchant_key, &self.random)?;
         let timestamp = match self.config.head.request_timestamp {
             true => Some((signing_time(&self.clock)? / 1000).to_string()),
             false => None,
@@ -486,26 +490,86 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
             request_timestamp,
             request_time_stamp,
             token_type: self.config.head.token_type_checksum.then_some("CHECKSUM"),
-            signature: &signature,
+            signature: "",
         };
         let head = serde_json::to_string(&head).map_err(|_| Error::Unsupported("JSON serialization failed"))?;
-        let mut envelope = String::with_capacity(body.len() + head.len() + 20);
+        // `signature` is the head's last member, so the head ends with `"signature":""}`.
+        if !head.ends_with("\"signature\":\"\"}") {
+            return Err(Error::Unsupported("Paytm head layout"));
+        }
+        let mut envelope = String::with_capacity(body.len() + head.len() + 20 + 128);
         envelope.push_str("{\"body\":");
         envelope.push_str(&body);
         envelope.push_str(",\"head\":");
         envelope.push_str(&head);
+        let slot = envelope.len() - 2;
         envelope.push('}');
-        Ok(HttpRequest {
+        let request = HttpRequest {
             method: HttpMethod::Post,
             url: format!("{}{path}", self.base_url),
             headers: vec![Header::new("content-type", "application/json")],
             body: envelope.into_bytes(),
-        })
+        };
+        let signature = SignatureRequest {
+            provider: Provider::Paytm,
+            algorithm: SignatureAlgorithm::PaytmChecksum,
+            key_id: None,
+            message: body.into_bytes(),
+        };
+        Ok(UnsignedRequest::in_body(request, signature, slot))
+    }
+
+    /// Signs `unsigned` with the configured merchant key and random source.
+    fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
+        let signature = sign_locally(unsigned.signature_request(), &self.config.merchant_key, Some(&self.random))?;
+        unsigned.complete(&signature)
+    }
+
+    /// Refund Apply signed with the configured merchant key (see [`Paytm::prepare_refund_apply`]). **Moves money.**
+    pub fn build_refund_apply(&self, apply: &RefundApply) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_refund_apply(apply)?)
+    }
+
+    /// Refund Status signed with the configured merchant key (see [`Paytm::prepare_refund_status`]).
+    pub fn build_refund_status(&self, query: &RefundStatusQuery) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_refund_status(query)?)
+    }
+
+    /// The `(raw body, signature)` pair of a signed Paytm answer, for verifying it elsewhere (delegated signing):
+    /// the exact `body` substring of the response and its `head.signature`. `None` when the answer has no signature.
+    pub fn response_signature_parts(response: &HttpResponse) -> Option<(String, String)> {
+        interpret::signature_parts(&response.body)
+    }
+
+    /// Like [`Paytm::interpret_refund_apply`], with the response signature verified elsewhere: `signature_valid`
+    /// is the verdict on [`Paytm::response_signature_parts`] (ignored when the answer is unsigned).
+    pub fn interpret_refund_apply_verified(&self, response: &HttpResponse, signature_valid: bool) -> Outcome {
+        interpret::interpret_refund_apply(response, &|_: &str, _: &str| signature_valid)
+    }
+
+    /// Like [`Paytm::interpret_refund_status`], with the response signature verified elsewhere.
+    pub fn interpret_refund_status_verified(
+        &self,
+        response: &HttpResponse,
+        prior_apply: PriorApply,
+        signature_valid: bool,
+    ) -> Outcome {
+        interpret::interpret_refund_status(
+            response,
+            &|_: &str, _: &str| signature_valid,
+            prior_apply,
+            signing_time(&self.clock).ok(),
+            self.config.not_found_grace_period_ms,
+        )
+    }
+
+    fn verifier(&self) -> impl Fn(&str, &str) -> bool + '_ {
+        move |raw: &str, sig: &str| checksum::verify(raw, &self.config.merchant_key, sig)
     }
 
     /// Interprets the answer to a Refund Apply (spec §7.1).
     pub fn interpret_refund_apply(&self, response: &HttpResponse) -> Outcome {
-        interpret::interpret_refund_apply(response, &self.config.merchant_key)
+        interpret::interpret_refund_apply(response, &self.verifier())
     }
 
     /// Interprets the answer to a Refund Status query (spec §7.2). `prior_apply` says what is known about the apply
@@ -513,7 +577,7 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
     pub fn interpret_refund_status(&self, response: &HttpResponse, prior_apply: PriorApply) -> Outcome {
         interpret::interpret_refund_status(
             response,
-            &self.config.merchant_key,
+            &self.verifier(),
             prior_apply,
             // A broken clock cannot prove the grace period is still running: it reads as over (the cautious side).
             signing_time(&self.clock).ok(),

@@ -208,7 +208,13 @@ fn configuration_is_validated_naming_the_field() {
     let mut c = base();
     c.mid = "MID-1".into();
     assert_eq!(config_error(c), "mid");
-    for bad_key in ["", "short", "Test&Key#12345$@X", "Test&Key#12345$", &"k".repeat(64)] {
+    // An empty key is delegated signing: accepted here, reported by `build_*`.
+    let mut c = base();
+    c.merchant_key = Secret::new("");
+    let delegated = Paytm::new(c).unwrap();
+    let e = delegated.build_refund_status(&RefundStatusQuery::new("ORDER1", "REF1")).unwrap_err();
+    assert_eq!(e.field(), Some("merchant_key"));
+    for bad_key in ["short", "Test&Key#12345$@X", "Test&Key#12345$", &"k".repeat(64)] {
         let mut c = base();
         c.merchant_key = Secret::new(bad_key);
         assert_eq!(config_error(c), "merchant_key", "{bad_key:?}");

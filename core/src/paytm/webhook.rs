@@ -164,7 +164,7 @@ fn check_mid(got: &str, mid: &str) -> Result<(), WebhookError> {
 /// A verified JSON envelope's `body`.
 fn verified_body(raw: &[u8], merchant_key: &Secret, mid: &str) -> Result<Map<String, Value>, WebhookError> {
     let text = std::str::from_utf8(raw).map_err(|_| WebhookError::Unreadable)?;
-    let (body, signature) = open_envelope(text, merchant_key);
+    let (body, signature) = open_envelope(text, &|raw: &str, sig: &str| checksum::verify(raw, merchant_key, sig));
     match signature {
         Signature::Valid => {}
         Signature::Absent if body.is_none() => return Err(WebhookError::Unreadable),

@@ -257,6 +257,16 @@ pub fn signature_input(
     input
 }
 
+/// The raw HMAC-SHA256 of `message` keyed with the API key bytes.
+pub(crate) fn hmac_sha256_raw(api_key: &Secret, message: &[u8]) -> [u8; 32] {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(api_key.expose().as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 /// HMAC-SHA256 of `message` keyed with the UTF-8 bytes of `api_key`, encoded as asked.
 ///
 /// **Unconfirmed recipe**: Juspay's guide mentions an "API key and configured signature strategy" but no public
@@ -283,6 +293,19 @@ pub fn jws_flattened(key: &RsaPrivateKey, kid: &str, payload: &[u8]) -> Result<S
     let signing_input = format!("{protected}.{payload}");
     let sig = URL_SAFE_NO_PAD.encode(key.sign_pkcs1_sha256(signing_input.as_bytes())?);
     Ok(format!(r#"{{"protected":"{protected}","payload":"{payload}","signature":"{sig}"}}"#))
+}
+
+/// A flattened JWS without its signature: the body with an empty `signature` string, the byte offset inside those
+/// quotes where the base64url signature goes, and the signing input `protected.payload`.
+pub(crate) fn jws_unsigned(kid: &str, payload: &[u8]) -> (String, usize, Vec<u8>) {
+    let header = serde_json::json!({"alg": "RS256", "kid": kid});
+    let header = format!(r#"{{"alg":"RS256","kid":{}}}"#, header["kid"]);
+    let protected = URL_SAFE_NO_PAD.encode(header.as_bytes());
+    let payload = URL_SAFE_NO_PAD.encode(payload);
+    let signing_input = format!("{protected}.{payload}").into_bytes();
+    let body = format!(r#"{{"protected":"{protected}","payload":"{payload}","signature":""}}"#);
+    let slot = body.len() - 2;
+    (body, slot, signing_input)
 }
 
 /// Why a JWS did not verify.

@@ -54,13 +54,16 @@ mod interpret;
 pub use crypto::{
     hmac_sha256, jws_flattened, signature_input, sorted_key_json, RsaPrivateKey, RsaPublicKey, SignatureEncoding,
 };
+pub(crate) use crypto::{hex, hmac_sha256_raw};
 pub use interpret::{gateway_code_status, verify_callback_signature, verify_response_signature};
 
 use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_header_value, check_text, config, invalid, Error, Problem};
 use crate::http::{Header, HttpMethod, HttpRequest};
 use crate::money::Money;
+use crate::outcome::Provider;
 use crate::secret::Secret;
+use crate::sign::{sign_locally, SignatureAlgorithm, SignatureRequest, UnsignedRequest};
 use serde::Serialize;
 
 /// Path of Refund 360 below `{host}/api/{uri}/`.
@@ -252,9 +255,18 @@ impl Upi360Config {
 /// Parsed signing keys.
 #[derive(Debug)]
 enum Signer {
-    Pss(RsaPrivateKey),
+    /// `None`: no key in process; signing is delegated (`prepare_*`).
+    Pss(Option<RsaPrivateKey>),
     Hmac(Secret, SignatureEncoding),
-    Jws { kid: String, key: RsaPrivateKey },
+    Jws { kid: String, key: Option<RsaPrivateKey> },
+}
+
+/// An empty PEM means signing is delegated; anything else must parse.
+fn optional_private_key(pem: &Secret) -> Result<Option<RsaPrivateKey>, Error> {
+    if pem.is_empty() {
+        return Ok(None);
+    }
+    crypto::private_key("private_key_pem", pem).map(Some)
 }
 
 /// `ONLINE` or `OFFLINE` (the sub-merchant page lists only these two; `UDIR` is a merchant-level complaint flow).
@@ -460,12 +472,10 @@ fn validate_config(c: &Upi360Config) -> Result<(Signer, Option<RsaPublicKey>), E
     }
     let signer = match &c.signing {
         SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem }) => {
-            Signer::Pss(crypto::private_key("private_key_pem", private_key_pem)?)
+            Signer::Pss(optional_private_key(private_key_pem)?)
         }
         SigningMode::Plain(PlainStrategy::HmacSha256 { api_key, encoding }) => {
-            if api_key.is_empty() {
-                return Err(config("api_key", Problem::Missing));
-            }
+            // An empty key: signing is delegated (`prepare_*`); `build_*` reports `api_key` missing.
             Signer::Hmac(api_key.clone(), *encoding)
         }
         SigningMode::Jws { kid, private_key_pem } => {
@@ -476,7 +486,7 @@ fn validate_config(c: &Upi360Config) -> Result<(Signer, Option<RsaPublicKey>), E
                 "1 to 128 visible ASCII characters without quotes or backslashes",
             )
             .map_err(|p| config("kid", p))?;
-            Signer::Jws { kid: kid.clone(), key: crypto::private_key("private_key_pem", private_key_pem)? }
+            Signer::Jws { kid: kid.clone(), key: optional_private_key(private_key_pem)? }
         }
     };
     let psp_key = match &c.response_verification {
@@ -645,7 +655,7 @@ impl<C: Clock> Upi360<C> {
     /// [`Upi360::build_refund_status`], which can never create one.
     ///
     /// Every field is validated before anything is signed; errors name the wire field.
-    pub fn build_refund(&self, r: &RefundRequest) -> Result<HttpRequest, Error> {
+    pub fn prepare_refund(&self, r: &RefundRequest) -> Result<UnsignedRequest, Error> {
         self.validate_refund(r)?;
         let routing = self.routing_id(
             r.original_merchant_request_id.as_deref(),
@@ -670,7 +680,7 @@ impl<C: Clock> Upi360<C> {
 
     /// Refund Status: the state of the refund `refundRequestId`. Read-only; never creates a refund. Interpret with
     /// [`Upi360::interpret_refund_status`]; `REQUEST_NOT_FOUND` there means no refund exists under that id.
-    pub fn build_refund_status(&self, s: &StatusRequest) -> Result<HttpRequest, Error> {
+    pub fn prepare_refund_status(&self, s: &StatusRequest) -> Result<UnsignedRequest, Error> {
         validate_originals(s.original_upi_request_id.as_deref(), s.original_merchant_request_id.as_deref())?;
         self.validate_refund_id(&s.refund_request_id)?;
         let routing = self.routing_id(
@@ -713,7 +723,7 @@ impl<C: Clock> Upi360<C> {
         ts: String,
         api_version: Option<&str>,
         routing: Option<&str>,
-    ) -> Result<HttpRequest, Error> {
+    ) -> Result<UnsignedRequest, Error> {
         let payload = serde_json::to_vec(business).map_err(|_| Error::Unsupported("JSON serialization failed"))?;
         let c = &self.config;
         let mut headers = vec![
@@ -733,29 +743,74 @@ impl<C: Clock> Upi360<C> {
         if let Some(r) = routing {
             headers.push(Header::new("jpupi-routing-id", r));
         }
-        let input = || {
-            signature_input(
-                &c.merchant_id,
-                &c.merchant_channel_id,
-                c.sub_merchant_id.as_deref(),
-                c.sub_merchant_channel_id.as_deref(),
-                &ts,
-                &payload,
-            )
-        };
-        let body = match &self.signer {
-            Signer::Pss(key) => {
-                let sig = key.sign_pss_sha256(&input())?;
-                headers.push(Header::new("x-merchant-signature", crypto::hex(&sig)));
-                payload
+        let url = format!("{}{path}", self.prefix);
+        let signature = |algorithm, key_id, message| SignatureRequest { provider: Provider::Upi360, algorithm, key_id, message };
+        match &self.signer {
+            Signer::Pss(_) | Signer::Hmac(..) => {
+                let input = signature_input(
+                    &c.merchant_id,
+                    &c.merchant_channel_id,
+                    c.sub_merchant_id.as_deref(),
+                    c.sub_merchant_channel_id.as_deref(),
+                    &ts,
+                    &payload,
+                );
+                headers.push(Header::new("x-merchant-signature", ""));
+                let request = HttpRequest { method: HttpMethod::Post, url, headers, body: payload };
+                let unsigned = match &self.signer {
+                    Signer::Hmac(_, encoding) => {
+                        let u = UnsignedRequest::in_header(
+                            request,
+                            signature(SignatureAlgorithm::HmacSha256, None, input),
+                            "x-merchant-signature",
+                        );
+                        match encoding {
+                            SignatureEncoding::Hex => u,
+                            SignatureEncoding::Base64 => u.hmac_base64(),
+                        }
+                    }
+                    _ => UnsignedRequest::in_header(
+                        request,
+                        signature(SignatureAlgorithm::RsaPssSha256, None, input),
+                        "x-merchant-signature",
+                    ),
+                };
+                Ok(unsigned)
             }
-            Signer::Hmac(key, encoding) => {
-                headers.push(Header::new("x-merchant-signature", hmac_sha256(key, &input(), *encoding)));
-                payload
+            Signer::Jws { kid, .. } => {
+                let (body, slot, input) = crypto::jws_unsigned(kid, &payload);
+                let request = HttpRequest { method: HttpMethod::Post, url, headers, body: body.into_bytes() };
+                Ok(UnsignedRequest::in_body(
+                    request,
+                    signature(SignatureAlgorithm::RsaPkcs1Sha256, Some(kid.clone()), input),
+                    slot,
+                ))
             }
-            Signer::Jws { kid, key } => jws_flattened(key, kid, &payload)?.into_bytes(),
+        }
+    }
+
+    /// Signs `unsigned` with the key from the configuration.
+    fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
+        let message = &unsigned.signature_request().message;
+        let signature = match &self.signer {
+            Signer::Pss(Some(key)) => key.sign_pss_sha256(message)?,
+            Signer::Jws { key: Some(key), .. } => key.sign_pkcs1_sha256(message)?,
+            Signer::Pss(None) | Signer::Jws { key: None, .. } => {
+                return Err(config("private_key_pem", Problem::Missing));
+            }
+            Signer::Hmac(key, _) => sign_locally(unsigned.signature_request(), key, None)?,
         };
-        Ok(HttpRequest { method: HttpMethod::Post, url: format!("{}{path}", self.prefix), headers, body })
+        unsigned.complete(&signature)
+    }
+
+    /// Refund 360 signed with the configured key (see [`Upi360::prepare_refund`]). **May create a refund.**
+    pub fn build_refund(&self, r: &RefundRequest) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_refund(r)?)
+    }
+
+    /// Refund Status signed with the configured key (see [`Upi360::prepare_refund_status`]).
+    pub fn build_refund_status(&self, s: &StatusRequest) -> Result<HttpRequest, Error> {
+        self.sign(self.prepare_refund_status(s)?)
     }
 }
 

@@ -140,15 +140,20 @@ fn config_errors_name_the_field() {
         |c| c.signing = SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new(PSP_PUBLIC) }),
         "private_key_pem",
     );
-    check(
-        |c| {
-            c.signing = SigningMode::Plain(PlainStrategy::HmacSha256 {
-                api_key: Secret::new(""),
-                encoding: SignatureEncoding::Hex,
-            })
-        },
+    // Empty keys mean delegated signing: accepted by the constructor, reported by `build_*`.
+    let build_error = |signing: SigningMode, field: &str| {
+        let mut c = pss_config();
+        c.signing = signing;
+        let upi = Upi360::with_clock(c, crate::FixedClock(1_735_689_600_000)).unwrap();
+        assert_eq!(upi.build_refund(&online()).unwrap_err().field(), Some(field));
+        assert!(upi.prepare_refund(&online()).is_ok());
+    };
+    build_error(
+        SigningMode::Plain(PlainStrategy::HmacSha256 { api_key: Secret::new(""), encoding: SignatureEncoding::Hex }),
         "api_key",
     );
+    build_error(SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new("") }), "private_key_pem");
+    build_error(SigningMode::Jws { kid: "k1".into(), private_key_pem: Secret::new("") }, "private_key_pem");
     check(|c| c.signing = SigningMode::Jws { kid: "a\"b".into(), private_key_pem: Secret::new(MERCHANT_PKCS8) }, "kid");
     check(|c| c.response_verification = ResponseVerification::verify(MERCHANT_PKCS8), "psp_public_key_pem");
     check(|c| c.response_verification = ResponseVerification::verify(""), "psp_public_key_pem");
