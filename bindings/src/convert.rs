@@ -109,6 +109,12 @@ pub enum RefundReason {
     SignatureInvalid,
     /// The provider already has a request under this reference: query its status, never raise it anew.
     DuplicateRequest,
+    /// No (complete) answer arrived although the request may have been processed (timeout, reset, lost answer).
+    NoResponse,
+    /// The request provably never left the device (connection refused, DNS): safe to send again.
+    NotSent,
+    /// The provider refused the timestamp and the measured clock offset is large: the device clock is wrong.
+    ClockSkew,
 }
 
 /// What to do next.
@@ -391,6 +397,9 @@ impl From<refundkit::Reason> for RefundReason {
             R::UntrustedResponse => RefundReason::UntrustedResponse,
             R::SignatureInvalid => RefundReason::SignatureInvalid,
             R::DuplicateRequest => RefundReason::DuplicateRequest,
+            R::NoResponse => RefundReason::NoResponse,
+            R::NotSent => RefundReason::NotSent,
+            R::ClockSkew => RefundReason::ClockSkew,
             // A reason added to the core before this mirror learns it still reaches the caller as "unknown".
             _ => RefundReason::UnknownCode,
         }

@@ -87,6 +87,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod clock;
 pub mod eko;
 pub mod error;

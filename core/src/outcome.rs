@@ -121,6 +121,15 @@ pub enum Reason {
     /// The provider already has a request under this reference (Paytm 617 "Refund Already Raised"): query its
     /// status; never raise it again under a new reference.
     DuplicateRequest,
+    /// No (complete) answer arrived although the request may have been processed: a timeout after sending, a
+    /// connection reset, a truncated response. Always [`Status::Indeterminate`] for a money-moving call.
+    NoResponse,
+    /// The request provably never left this machine (connection refused, DNS failure): nothing happened at the
+    /// provider. [`Status::Pending`] with [`NextStep::RetryLater`]; sending the same request again is safe.
+    NotSent,
+    /// The provider refused the request's timestamp and the offset measured from its `Date` headers is large: the
+    /// device clock is wrong. The refund clients report the offset and can correct timestamps by it.
+    ClockSkew,
 }
 
 impl Reason {
@@ -150,6 +159,9 @@ impl Reason {
         Reason::UntrustedResponse,
         Reason::SignatureInvalid,
         Reason::DuplicateRequest,
+        Reason::NoResponse,
+        Reason::NotSent,
+        Reason::ClockSkew,
     ];
 
     /// snake_case name, as used in the conformance vectors (`"otp_invalid"`).
@@ -179,6 +191,9 @@ impl Reason {
             Reason::UntrustedResponse => "untrusted_response",
             Reason::SignatureInvalid => "signature_invalid",
             Reason::DuplicateRequest => "duplicate_request",
+            Reason::NoResponse => "no_response",
+            Reason::NotSent => "not_sent",
+            Reason::ClockSkew => "clock_skew",
         }
     }
 }
@@ -367,6 +382,20 @@ impl Outcome {
         }
     }
 
+    /// The outcome of a request that got no answer (`sent == true`: it may have been processed) or provably never
+    /// left (`sent == false`). `moves_money` picks the cautious reading: a money-moving call that may have been
+    /// processed is [`Status::Indeterminate`] / [`NextStep::Inquire`]; a read is retried.
+    pub fn no_answer(provider: Provider, sent: bool, moves_money: bool, detail: &str) -> Outcome {
+        let raw = ProviderRaw { provider, http_status: 0, codes: Vec::new(), message: None, raw_message: None };
+        let mut o = match (sent, moves_money) {
+            (false, _) => Outcome::new(Status::Pending, Reason::NotSent, NextStep::RetryLater, raw),
+            (true, true) => Outcome::new(Status::Indeterminate, Reason::NoResponse, NextStep::Inquire, raw),
+            (true, false) => Outcome::new(Status::Indeterminate, Reason::NoResponse, NextStep::RetryLater, raw),
+        };
+        o.warnings.push(format!("transport: {}", clean_message(detail)));
+        o
+    }
+
     /// Whether the outcome is final (succeeded or failed).
     pub fn is_final(&self) -> bool {
         matches!(self.status, Status::Succeeded | Status::Failed)
@@ -409,8 +438,11 @@ mod tests {
         // Every variant is in `ALL`: this exhaustive match stops compiling when a variant is added, which sends the
         // author here to add it to `ALL` too.
         let last_reason = |r: Reason| match r {
-            Reason::DuplicateRequest => true,
-            Reason::Refunded
+            Reason::ClockSkew => true,
+            Reason::DuplicateRequest
+            | Reason::NoResponse
+            | Reason::NotSent
+            | Reason::Refunded
             | Reason::OtpSent
             | Reason::OtpInvalid
             | Reason::OtpExpired

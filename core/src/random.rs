@@ -22,6 +22,12 @@ impl RandomSource for OsRandom {
     }
 }
 
+impl<R: RandomSource + ?Sized> RandomSource for std::sync::Arc<R> {
+    fn fill(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        (**self).fill(dest)
+    }
+}
+
 /// Repeats a fixed byte pattern: for tests and known-answer vectors only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FixedRandom(pub Vec<u8>);

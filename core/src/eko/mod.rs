@@ -25,6 +25,8 @@
 //! # Ok::<(), refundkit::Error>(())
 //! ```
 
+#[cfg(feature = "client")]
+mod client;
 mod interpret;
 mod sign;
 
@@ -34,6 +36,8 @@ pub use interpret::{
 };
 pub use sign::{request_hash, secret_key};
 pub(crate) use sign::secret_key_mac;
+#[cfg(feature = "client")]
+pub use client::EkoRefunds;
 
 use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_header_value, check_text, config, invalid, Error, Problem};
@@ -485,7 +489,7 @@ impl<C: Clock> Eko<C> {
     }
 
     /// Signs `unsigned` with the configured `access_key`.
-    fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
+    pub fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
         let mac = sign_locally(unsigned.signature_request(), &self.config.access_key, None)?;
         unsigned.complete(&mac)
     }

@@ -31,10 +31,14 @@
 //! ```
 
 pub mod checksum;
+#[cfg(feature = "client")]
+mod client;
 mod interpret;
 mod raw_json;
 mod webhook;
 
+#[cfg(feature = "client")]
+pub use client::PaytmRefunds;
 pub use interpret::PriorApply;
 pub use webhook::{AcceptRefundEvent, RefundArnEvent, RefundDestination, SuccessRefundEvent, WebhookError};
 
@@ -520,7 +524,7 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
     }
 
     /// Signs `unsigned` with the configured merchant key and random source.
-    fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
+    pub fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
         let signature = sign_locally(unsigned.signature_request(), &self.config.merchant_key, Some(&self.random))?;
         unsigned.complete(&signature)
     }

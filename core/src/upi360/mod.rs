@@ -49,12 +49,16 @@
 //! ```
 
 mod crypto;
+#[cfg(feature = "client")]
+mod client;
 mod interpret;
 
 pub use crypto::{
     hmac_sha256, jws_flattened, signature_input, sorted_key_json, RsaPrivateKey, RsaPublicKey, SignatureEncoding,
 };
 pub(crate) use crypto::{hex, hmac_sha256_raw};
+#[cfg(feature = "client")]
+pub use client::Upi360Refunds;
 pub use interpret::{gateway_code_status, verify_callback_signature, verify_response_signature};
 
 use crate::clock::{signing_time, Clock, SystemClock};
@@ -790,7 +794,7 @@ impl<C: Clock> Upi360<C> {
     }
 
     /// Signs `unsigned` with the key from the configuration.
-    fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
+    pub fn sign(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
         let message = &unsigned.signature_request().message;
         let signature = match &self.signer {
             Signer::Pss(Some(key)) => key.sign_pss_sha256(message)?,

@@ -1,0 +1,634 @@
+//! Refund clients: send, wait, retry and recover, following one refund policy for every provider.
+//!
+//! Feature `client`. The sans-IO builders and interpreters decide *what* to send and what an answer means; the
+//! clients here decide *when* to send and what to do when the answer does not come. They are runtime-agnostic:
+//! the network is a [`Transport`] (the built-in one is [`ReqwestTransport`](crate::client::ReqwestTransport) behind
+//! feature `reqwest`; apps can bring OkHttp, URLSession or their own), time passes through a [`Sleeper`], and keys
+//! either sit in the provider configuration or stay with a delegated [`Signer`].
+//!
+//! ## The refund policy
+//!
+//! | Situation | What the client does |
+//! |---|---|
+//! | Money-moving call (Eko refund, Paytm apply, Refund 360) | an [`AttemptRecord`] is saved to the [`AttemptStore`] **before** anything is sent, then the call is sent **once** |
+//! | …it provably never left (connection refused, DNS) | re-sent with the **same** id (it cannot have been processed), up to [`RetryPolicy::max_attempts`] |
+//! | …timeout, reset, 5xx, unreadable or unknown answer | **never re-sent**: resolved by inquiry with the same id (Eko inquiry on the `tid`, Paytm status with the `refId`, Refund 360 status with the `refundRequestId`) |
+//! | …pending / DEEMED answer | polled by status with the same id until final or the poll budget ends |
+//! | Read (inquiry, status, pending refunds) with an indeterminate answer | retried with exponential backoff and full jitter, honouring `Retry-After`, **re-signed with a fresh timestamp** each time |
+//! | Authentication refused and the provider's `Date` is far from ours | [`Reason::ClockSkew`] with the measured offset ([`Report::clock_offset_ms`]); [`RetryPolicy::correct_clock`] signs later requests on the provider's time |
+//! | Crash between send and answer | [`AttemptStore::unresolved`] lists the records; `resume(record)` resolves each **by inquiry only** |
+//!
+//! Every [`Report`] carries the outcome (with the provider's raw codes), the id used, and how many HTTP requests
+//! were made. Logging goes through `tracing` (target `refundkit`) and never includes keys, signatures, OTPs,
+//! headers or bodies.
+
+mod attempt;
+#[cfg(feature = "reqwest")]
+mod reqwest_transport;
+mod skew;
+
+pub use attempt::{AttemptRecord, AttemptStore, DirAttemptStore, MemoryAttemptStore, ATTEMPT_RECORD_VERSION};
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::{ReqwestTransport, TransportOptions};
+pub use skew::{parse_http_date, ClockOffset};
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::outcome::{Outcome, Provider, Reason, Status};
+use crate::random::RandomSource;
+use crate::sign::{SignatureRequest, UnsignedRequest};
+use async_trait::async_trait;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether a failed request may have reached the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportErrorKind {
+    /// The request provably never left: connection refused, DNS failure, an invalid URL. Nothing happened at the
+    /// provider; the same request may be sent again.
+    NotSent,
+    /// The request may have been processed: a timeout after sending, a connection reset, a truncated answer.
+    MaybeProcessed,
+}
+
+/// A request that got no usable HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {message}")]
+pub struct TransportError {
+    /// Whether it may have been processed.
+    pub kind: TransportErrorKind,
+    /// What happened (never contains request headers or bodies).
+    pub message: String,
+}
+
+impl TransportError {
+    /// The request never left.
+    pub fn not_sent(message: impl Into<String>) -> Self {
+        TransportError { kind: TransportErrorKind::NotSent, message: message.into() }
+    }
+
+    /// The request may have been processed.
+    pub fn maybe_processed(message: impl Into<String>) -> Self {
+        TransportError { kind: TransportErrorKind::MaybeProcessed, message: message.into() }
+    }
+}
+
+/// Sends one HTTP request and returns the answer. Implementations must not retry or follow redirects: the client
+/// decides what may be repeated.
+#[async_trait]
+pub trait Transport: Send + Sync {
+    /// Sends `request` exactly as given (method, URL, headers in order, body bytes).
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// Waits. Injected so that backoff is instant and deterministic in tests.
+#[async_trait]
+pub trait Sleeper: Send + Sync {
+    /// Returns after `duration`.
+    async fn sleep(&self, duration: Duration);
+}
+
+/// A [`Sleeper`] on tokio's timer (feature `tokio`).
+#[cfg(feature = "tokio")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleeper;
+
+#[cfg(feature = "tokio")]
+#[async_trait]
+impl Sleeper for TokioSleeper {
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await
+    }
+}
+
+/// A [`Sleeper`] that returns at once and remembers what it was asked to wait (for tests).
+#[derive(Debug, Default)]
+pub struct RecordingSleeper {
+    slept: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl RecordingSleeper {
+    /// Every wait requested so far.
+    pub fn waits(&self) -> Vec<Duration> {
+        self.slept.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl Sleeper for RecordingSleeper {
+    async fn sleep(&self, duration: Duration) {
+        if let Ok(mut v) = self.slept.lock() {
+            v.push(duration);
+        }
+    }
+}
+
+/// Signs for a client whose configuration holds no key: a back office, a hardware keystore. Called once per
+/// request sent (every retry is signed afresh).
+#[async_trait]
+pub trait Signer: Send + Sync {
+    /// Signs `request.message` with `request.algorithm` (see [`crate::sign::SignatureAlgorithm`] for what each
+    /// returns).
+    async fn sign(&self, request: SignatureRequest) -> Result<Vec<u8>, String>;
+
+    /// Verifies a Paytm response signature over `raw_body` (Paytm clients only; the merchant key verifies
+    /// answers). The default cannot verify, so signed Paytm answers read as untrusted (indeterminate).
+    async fn verify_paytm(&self, raw_body: String, signature: String) -> Result<bool, String> {
+        let _ = (raw_body, signature);
+        Err("this signer cannot verify Paytm response signatures".into())
+    }
+}
+
+/// Retry, backoff and polling limits. The defaults suit a point-of-sale app waiting for an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Requests per read (inquiry, status) while its answer is indeterminate; also how often a money-moving call
+    /// that provably never left is tried. At least 1.
+    pub max_attempts: u32,
+    /// Status polls after a money-moving call while the refund is pending or indeterminate.
+    pub max_polls: u32,
+    /// First backoff ceiling; doubles each retry (full jitter: the wait is uniform in `[0, ceiling]`).
+    pub base_delay: Duration,
+    /// Largest backoff ceiling.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` honoured; a longer one ends the retries (the outcome says to retry later).
+    pub max_retry_after: Duration,
+    /// An authentication refusal is reported as [`Reason::ClockSkew`] when the measured offset exceeds this.
+    pub clock_skew_threshold: Duration,
+    /// Sign with the provider's time (local time plus the measured offset) once an offset is known.
+    pub correct_clock: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            max_polls: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+            clock_skew_threshold: Duration::from_secs(30),
+            correct_clock: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (1-based): full jitter over `min(max_delay, base_delay · 2^(retry-1))`,
+    /// or the server's `Retry-After` when that is longer. `None`: the server asked for a longer wait than
+    /// [`RetryPolicy::max_retry_after`], so stop now.
+    pub fn backoff(&self, retry: u32, retry_after: Option<Duration>, random: &dyn RandomSource) -> Option<Duration> {
+        let shift = retry.saturating_sub(1).min(20);
+        let ceiling = self.base_delay.saturating_mul(1u32 << shift).min(self.max_delay);
+        let mut bytes = [0u8; 8];
+        let jitter = match random.fill(&mut bytes) {
+            Ok(()) => {
+                let unit = u64::from_be_bytes(bytes) >> 11; // 53 bits
+                let millis = ceiling.as_millis() as u64;
+                Duration::from_millis(((unit as u128 * (millis as u128 + 1)) >> 53) as u64)
+            }
+            Err(_) => ceiling / 2,
+        };
+        match retry_after {
+            Some(after) if after > self.max_retry_after => None,
+            Some(after) => Some(jitter.max(after)),
+            None => Some(jitter),
+        }
+    }
+}
+
+/// Why a client call returned no [`Report`]. Nothing was sent in any of these cases, except
+/// [`ClientError::Store`] after a resolution (see there).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// Bad input or configuration, named by field. Nothing was signed or sent.
+    #[error(transparent)]
+    Invalid(#[from] Error),
+    /// The delegated [`Signer`] failed. Nothing was sent.
+    #[error("signer failed: {0}")]
+    Signer(String),
+    /// The [`AttemptStore`] could not save the attempt record, so the money-moving call was not sent.
+    #[error("attempt store failed: {0}")]
+    Store(String),
+}
+
+/// What a client call did and where the refund stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    /// The final interpretation (status, reason, next step, the provider's raw codes).
+    pub outcome: Outcome,
+    /// The id the call used: Eko `tid`, Paytm `refId`, Refund 360 `refundRequestId`.
+    pub reference: String,
+    /// HTTP requests made by this call, all operations included.
+    pub attempts: u32,
+    /// How many times the money-moving request itself was sent (0 for reads and resumes; more than 1 only when
+    /// earlier tries provably never left).
+    pub money_moving_sends: u32,
+    /// Whether the outcome comes from an inquiry or status call made to resolve an unclear answer.
+    pub resolved_by_inquiry: bool,
+    /// The latest offset between the provider's clock and ours, from its `Date` headers (provider minus local,
+    /// milliseconds; ±1 s resolution).
+    pub clock_offset_ms: Option<i64>,
+    /// The attempt record of a money-moving call (persisted in the store until resolved).
+    pub record: Option<AttemptRecord>,
+}
+
+/// A boxed, sendable future (what async interpreters return).
+pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Wraps a synchronous interpretation.
+pub(crate) fn ready<'a>(outcome: Outcome) -> BoxFuture<'a, Outcome> {
+    Box::pin(std::future::ready(outcome))
+}
+
+/// The shared machinery of the three provider clients.
+pub(crate) struct Engine {
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) sleeper: Arc<dyn Sleeper>,
+    pub(crate) random: Arc<dyn RandomSource>,
+    pub(crate) signer: Option<Arc<dyn Signer>>,
+    pub(crate) store: Arc<dyn AttemptStore>,
+    pub(crate) policy: RetryPolicy,
+    pub(crate) clock: Arc<ClockOffset>,
+    pub(crate) provider: Provider,
+}
+
+/// One operation's bookkeeping.
+pub(crate) struct Tally {
+    pub(crate) attempts: AtomicU32,
+    pub(crate) money_moving_sends: AtomicU32,
+}
+
+impl Tally {
+    pub(crate) fn new() -> Self {
+        Tally { attempts: AtomicU32::new(0), money_moving_sends: AtomicU32::new(0) }
+    }
+}
+
+/// The answer to one send: an HTTP response, or why there is none.
+pub(crate) enum Answer {
+    Response(HttpResponse),
+    Failed(TransportError),
+}
+
+impl Engine {
+    /// Signs `unsigned` with the delegated signer, or with `local` (the provider's configured key).
+    pub(crate) async fn sign(
+        &self,
+        unsigned: UnsignedRequest,
+        local: impl FnOnce(UnsignedRequest) -> Result<HttpRequest, Error>,
+    ) -> Result<HttpRequest, ClientError> {
+        match &self.signer {
+            None => Ok(local(unsigned)?),
+            Some(signer) => {
+                let signature = signer.sign(unsigned.signature_request().clone()).await.map_err(ClientError::Signer)?;
+                Ok(unsigned.complete(&signature)?)
+            }
+        }
+    }
+
+    /// Sends once, records the provider's clock, and logs without secrets.
+    pub(crate) async fn send(&self, operation: &'static str, reference: &str, request: HttpRequest, tally: &Tally) -> Answer {
+        let attempt = tally.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+        let method = request.method.as_str();
+        let path = url_path(&request.url);
+        tracing::debug!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, method, path, "sending");
+        match self.transport.send(request).await {
+            Ok(response) => {
+                if let Some(date) = response.header("date").and_then(parse_http_date) {
+                    self.clock.observe(date);
+                }
+                tracing::debug!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, http_status = response.status, "answered");
+                Answer::Response(response)
+            }
+            Err(e) => {
+                tracing::warn!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, kind = ?e.kind, error = %e.message, "no answer");
+                Answer::Failed(e)
+            }
+        }
+    }
+
+    /// A read: repeated while its outcome is indeterminate (and for `poll`, also while pending), with backoff;
+    /// each attempt is prepared and signed afresh.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn read<'i, P, L, I>(
+        &self,
+        operation: &'static str,
+        reference: &str,
+        budget: u32,
+        poll: bool,
+        tally: &Tally,
+        prepare: P,
+        local: L,
+        interpret: I,
+    ) -> Result<(Outcome, Option<HttpResponse>), ClientError>
+    where
+        P: Fn() -> Result<UnsignedRequest, Error> + Send + Sync,
+        L: Fn(UnsignedRequest) -> Result<HttpRequest, Error> + Send + Sync,
+        I: Fn(HttpResponse) -> BoxFuture<'i, Outcome> + Send + Sync,
+    {
+        let budget = budget.max(1);
+        let mut round = 0;
+        loop {
+            round += 1;
+            let request = self.sign(prepare()?, &local).await?;
+            let (outcome, retry_after, last) = match self.send(operation, reference, request, tally).await {
+                Answer::Response(r) => {
+                    let after = r.header("retry-after").and_then(|v| parse_retry_after(v, self.clock.local_now_ms()));
+                    (interpret(r.clone()).await, after, Some(r))
+                }
+                Answer::Failed(e) => {
+                    let sent = e.kind == TransportErrorKind::MaybeProcessed;
+                    (Outcome::no_answer(self.provider, sent, false, &e.message), None, None)
+                }
+            };
+            let outcome = self.flag_clock_skew(outcome);
+            let again = match outcome.status {
+                Status::Indeterminate => true,
+                Status::Pending => poll || outcome.reason == Reason::NotSent,
+                _ => false,
+            };
+            if !again || round >= budget {
+                self.log_outcome(operation, reference, &outcome);
+                return Ok((outcome, last));
+            }
+            match self.policy.backoff(round, retry_after, self.random.as_ref()) {
+                Some(wait) => self.sleeper.sleep(wait).await,
+                None => {
+                    self.log_outcome(operation, reference, &outcome);
+                    return Ok((outcome, last));
+                }
+            }
+        }
+    }
+
+    /// Sends a money-moving request: once, or again (same id, re-signed) only while it provably never left.
+    pub(crate) async fn send_money_moving<'i, P, L, I>(
+        &self,
+        operation: &'static str,
+        reference: &str,
+        tally: &Tally,
+        prepare: P,
+        local: L,
+        interpret: I,
+    ) -> Result<Outcome, ClientError>
+    where
+        P: Fn() -> Result<UnsignedRequest, Error> + Send + Sync,
+        L: Fn(UnsignedRequest) -> Result<HttpRequest, Error> + Send + Sync,
+        I: Fn(HttpResponse) -> BoxFuture<'i, Outcome> + Send + Sync,
+    {
+        let mut round = 0;
+        loop {
+            round += 1;
+            let request = self.sign(prepare()?, &local).await?;
+            tally.money_moving_sends.fetch_add(1, Ordering::SeqCst);
+            let outcome = match self.send(operation, reference, request, tally).await {
+                Answer::Response(r) => interpret(r).await,
+                Answer::Failed(e) if e.kind == TransportErrorKind::NotSent && round < self.policy.max_attempts.max(1) => {
+                    if let Some(wait) = self.policy.backoff(round, None, self.random.as_ref()) {
+                        self.sleeper.sleep(wait).await;
+                    }
+                    continue;
+                }
+                Answer::Failed(e) => {
+                    Outcome::no_answer(self.provider, e.kind == TransportErrorKind::MaybeProcessed, true, &e.message)
+                }
+            };
+            let outcome = self.flag_clock_skew(outcome);
+            self.log_outcome(operation, reference, &outcome);
+            return Ok(outcome);
+        }
+    }
+
+    /// An authentication refusal with a large measured offset is a clock problem, and says so.
+    fn flag_clock_skew(&self, mut outcome: Outcome) -> Outcome {
+        if outcome.reason != Reason::AuthOrClock {
+            return outcome;
+        }
+        if let Some(offset) = self.clock.offset_ms() {
+            if offset.unsigned_abs() > self.policy.clock_skew_threshold.as_millis() as u64 {
+                outcome.reason = Reason::ClockSkew;
+                outcome.warnings.push(format!(
+                    "the provider's clock is {offset} ms {} this device's: fix the device clock{}",
+                    if offset > 0 { "ahead of" } else { "behind" },
+                    if self.policy.correct_clock { " (later requests are signed on the provider's time)" } else { "" }
+                ));
+            }
+        }
+        outcome
+    }
+
+    fn log_outcome(&self, operation: &'static str, reference: &str, outcome: &Outcome) {
+        let codes: Vec<String> = outcome.raw.codes.iter().map(|c| format!("{}={}", c.name, c.value)).collect();
+        tracing::info!(
+            target: "refundkit",
+            provider = self.provider.as_str(),
+            operation,
+            reference,
+            status = outcome.status.as_str(),
+            reason = outcome.reason.as_str(),
+            next_step = outcome.next_step.as_str(),
+            http_status = outcome.raw.http_status,
+            codes = %codes.join(","),
+            "outcome"
+        );
+    }
+
+    /// Saves `record` before the money-moving call; a store failure stops the call.
+    pub(crate) async fn save(&self, record: &AttemptRecord) -> Result<(), ClientError> {
+        self.store.save(record).await.map_err(ClientError::Store)
+    }
+
+    /// Forgets `record` once its refund is final (or provably never sent); a store failure here is logged, not
+    /// returned (the refund is resolved; a stale record only costs one extra inquiry on the next resume).
+    pub(crate) async fn finish(&self, record: &AttemptRecord, outcome: &Outcome) {
+        if outcome.is_final() || outcome.reason == Reason::NotSent {
+            if let Err(e) = self.store.remove(record).await {
+                tracing::warn!(target: "refundkit", provider = self.provider.as_str(), reference = %record.reference, error = %e, "could not remove a resolved attempt record");
+            }
+        }
+    }
+
+    pub(crate) fn report(&self, outcome: Outcome, reference: &str, tally: &Tally, resolved_by_inquiry: bool, record: Option<AttemptRecord>) -> Report {
+        Report {
+            outcome,
+            reference: reference.to_string(),
+            attempts: tally.attempts.load(Ordering::SeqCst),
+            money_moving_sends: tally.money_moving_sends.load(Ordering::SeqCst),
+            resolved_by_inquiry,
+            clock_offset_ms: self.clock.offset_ms(),
+            record,
+        }
+    }
+}
+
+/// The attempt record of a money-moving `request` about to be sent.
+pub(crate) fn record_for(
+    provider: Provider,
+    operation: &str,
+    reference: &str,
+    request: &HttpRequest,
+    engine: &Engine,
+) -> AttemptRecord {
+    AttemptRecord {
+        version: ATTEMPT_RECORD_VERSION,
+        provider: provider.as_str().to_string(),
+        operation: operation.to_string(),
+        reference: reference.to_string(),
+        order_id: None,
+        original_upi_request_id: None,
+        original_merchant_request_id: None,
+        amount_paise: None,
+        created_at_ms: engine.clock.local_now_ms(),
+        method: request.method.as_str().to_string(),
+        url: request.url.split('?').next().unwrap_or_default().to_string(),
+        body_sha256: attempt::sha256_hex(&request.body),
+    }
+}
+
+/// Common construction options of the three provider clients.
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// The network.
+    pub transport: Arc<dyn Transport>,
+    /// Backoff waits.
+    pub sleeper: Arc<dyn Sleeper>,
+    /// Randomness for backoff jitter (and Paytm salts).
+    pub random: Arc<dyn RandomSource>,
+    /// Signs when the configuration holds no key.
+    pub signer: Option<Arc<dyn Signer>>,
+    /// Where attempt records of money-moving calls are kept until resolved.
+    pub store: Arc<dyn AttemptStore>,
+    /// Retry and polling limits.
+    pub policy: RetryPolicy,
+    /// The local clock (signing timestamps; corrected by the measured offset when the policy says so).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ClientOptions {
+    /// Options with `transport` and `sleeper`, the system clock, the operating system's random source, no
+    /// delegated signer, an in-memory attempt store and the default policy.
+    pub fn new(transport: Arc<dyn Transport>, sleeper: Arc<dyn Sleeper>) -> Self {
+        ClientOptions {
+            transport,
+            sleeper,
+            random: Arc::new(crate::random::OsRandom),
+            signer: None,
+            store: Arc::new(MemoryAttemptStore::default()),
+            policy: RetryPolicy::default(),
+            clock: Arc::new(crate::clock::SystemClock),
+        }
+    }
+
+    /// The built-in transport (reqwest, rustls) with default timeouts and the tokio sleeper.
+    #[cfg(feature = "reqwest")]
+    pub fn builtin() -> Result<Self, Error> {
+        Ok(ClientOptions::new(Arc::new(ReqwestTransport::new(TransportOptions::default())?), Arc::new(TokioSleeper)))
+    }
+
+    /// Uses `signer` for every signature (the configuration then needs no key).
+    pub fn signer(mut self, signer: Arc<dyn Signer>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// Keeps attempt records in `store`.
+    pub fn store(mut self, store: Arc<dyn AttemptStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Uses `policy`.
+    pub fn policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Uses `clock` for timestamps.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses `random` for jitter and salts.
+    pub fn random(mut self, random: Arc<dyn RandomSource>) -> Self {
+        self.random = random;
+        self
+    }
+
+    pub(crate) fn engine(&self, provider: Provider) -> Engine {
+        Engine {
+            transport: self.transport.clone(),
+            sleeper: self.sleeper.clone(),
+            random: self.random.clone(),
+            signer: self.signer.clone(),
+            store: self.store.clone(),
+            policy: self.policy.clone(),
+            clock: Arc::new(ClockOffset::new(self.clock.clone(), self.policy.correct_clock)),
+            provider,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("policy", &self.policy)
+            .field("delegated_signer", &self.signer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The path of `url` without scheme, host or query (queries can carry customer numbers).
+fn url_path(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    let path = after_scheme.find('/').map(|i| &after_scheme[i..]).unwrap_or("/");
+    path.split('?').next().unwrap_or(path)
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date.
+fn parse_retry_after(value: &str, now_ms: u64) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(86_400)));
+    }
+    let at = parse_http_date(v)?;
+    Some(Duration::from_millis(at.saturating_sub(now_ms)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::FixedRandom;
+
+    #[test]
+    fn backoff_is_full_jitter_bounded_and_honours_retry_after() {
+        let p = RetryPolicy::default();
+        let max = FixedRandom(vec![0xff; 64]);
+        let min = FixedRandom(vec![0x00; 64]);
+        assert_eq!(p.backoff(1, None, &max), Some(Duration::from_millis(500)));
+        assert_eq!(p.backoff(2, None, &max), Some(Duration::from_millis(1000)));
+        assert_eq!(p.backoff(30, None, &max), Some(Duration::from_secs(8)));
+        assert_eq!(p.backoff(3, None, &min), Some(Duration::ZERO));
+        assert_eq!(p.backoff(1, Some(Duration::from_secs(3)), &min), Some(Duration::from_secs(3)));
+        assert_eq!(p.backoff(1, Some(Duration::from_secs(31)), &min), None);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7", 0), Some(Duration::from_secs(7)));
+        let now = 1_700_000_000_000;
+        assert_eq!(parse_retry_after("Tue, 14 Nov 2023 22:13:25 GMT", now), Some(Duration::from_secs(5)));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn paths_drop_host_and_query() {
+        assert_eq!(url_path("https://a.b/x/y?customer_id=9876543210"), "/x/y");
+        assert_eq!(url_path("http://127.0.0.1:1"), "/");
+    }
+}
