@@ -355,6 +355,26 @@ impl From<HttpResponse> for refundkit::HttpResponse {
     }
 }
 
+impl From<HttpRequest> for refundkit::HttpRequest {
+    fn from(r: HttpRequest) -> Self {
+        refundkit::HttpRequest {
+            method: match r.method {
+                HttpMethod::Get => refundkit::HttpMethod::Get,
+                HttpMethod::Post => refundkit::HttpMethod::Post,
+            },
+            url: r.url,
+            headers: r.headers.into_iter().map(Into::into).collect(),
+            body: r.body,
+        }
+    }
+}
+
+impl From<refundkit::HttpResponse> for HttpResponse {
+    fn from(r: refundkit::HttpResponse) -> Self {
+        HttpResponse { status: i32::from(r.status), headers: r.headers.into_iter().map(Into::into).collect(), body: r.body }
+    }
+}
+
 fn paise(m: Option<refundkit::Money>) -> Option<i64> {
     m.map(refundkit::Money::paise)
 }

@@ -18,6 +18,8 @@ mod paytm;
 pub use paytm::*;
 mod upi360;
 pub use upi360::*;
+mod client;
+pub use client::*;
 
 uniffi::setup_scaffolding!("refundkit");
 
@@ -46,6 +48,18 @@ pub enum RefundkitError {
     #[error("unsupported operation: {reason}")]
     Unsupported {
         /// Why.
+        reason: String,
+    },
+    /// The app's delegated signer failed; nothing was sent.
+    #[error("signer failed: {reason}")]
+    Signer {
+        /// What the signer reported.
+        reason: String,
+    },
+    /// The attempt store could not save the record of a money-moving call, so the call was not sent.
+    #[error("attempt store failed: {reason}")]
+    Store {
+        /// What the store reported.
         reason: String,
     },
     /// Something failed inside refundkit (e.g. the random number generator).

@@ -47,7 +47,7 @@ pub fn fixed_random(bytes: Vec<u8>) -> Arc<dyn RandomSource> {
 }
 
 /// Adapts a foreign (or Rust) [`RandomSource`] to the core's; `None` is the operating system's CSPRNG.
-pub(crate) struct RandomAdapter(Option<Arc<dyn RandomSource>>);
+pub(crate) struct RandomAdapter(pub(crate) Option<Arc<dyn RandomSource>>);
 
 impl CoreRandomSource for RandomAdapter {
     fn fill(&self, dest: &mut [u8]) -> Result<(), refundkit::RandomError> {
@@ -194,7 +194,7 @@ pub struct PaytmOptions {
 }
 
 impl PaytmOptions {
-    fn into_config(self, merchant_key: String) -> core_paytm::PaytmConfig {
+    pub(crate) fn into_config(self, merchant_key: String) -> core_paytm::PaytmConfig {
         let environment = match self.environment {
             PaytmEnvironment::Staging => core_paytm::Environment::Staging,
             PaytmEnvironment::Production => core_paytm::Environment::Production,

@@ -201,7 +201,7 @@ impl From<Upi360SignatureEncoding> for core_upi::SignatureEncoding {
     }
 }
 
-fn canonical(form: Option<Upi360CanonicalForm>) -> core_upi::CanonicalForm {
+pub(crate) fn canonical(form: Option<Upi360CanonicalForm>) -> core_upi::CanonicalForm {
     match form {
         None => core_upi::CanonicalForm::default(),
         Some(Upi360CanonicalForm::SortedKeysOrRaw) => core_upi::CanonicalForm::SortedKeysOrRaw,
@@ -237,7 +237,7 @@ impl From<Upi360StatusRequest> for core_upi::StatusRequest {
 }
 
 impl Upi360Options {
-    fn into_config(self, signing_key: String, verification: core_upi::ResponseVerification) -> core_upi::Upi360Config {
+    pub(crate) fn into_config(self, signing_key: String, verification: core_upi::ResponseVerification) -> core_upi::Upi360Config {
         let key = Secret::new(signing_key);
         let signing = match self.signing {
             Upi360Signing::Pss => {
