@@ -454,6 +454,7 @@ impl EkoRefunds {
     /// A client. `access_key` may be empty when `signer` signs (the app then never holds the key). `store` keeps
     /// attempt records (default: in memory). `clock` is the device clock (default: the system clock).
     #[uniffi::constructor(default(policy = None, signer = None, store = None, clock = None))]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         options: EkoOptions,
         developer_key: String,

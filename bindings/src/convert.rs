@@ -371,7 +371,11 @@ impl From<HttpRequest> for refundkit::HttpRequest {
 
 impl From<refundkit::HttpResponse> for HttpResponse {
     fn from(r: refundkit::HttpResponse) -> Self {
-        HttpResponse { status: i32::from(r.status), headers: r.headers.into_iter().map(Into::into).collect(), body: r.body }
+        HttpResponse {
+            status: i32::from(r.status),
+            headers: r.headers.into_iter().map(Into::into).collect(),
+            body: r.body,
+        }
     }
 }
 

@@ -237,7 +237,11 @@ impl From<Upi360StatusRequest> for core_upi::StatusRequest {
 }
 
 impl Upi360Options {
-    pub(crate) fn into_config(self, signing_key: String, verification: core_upi::ResponseVerification) -> core_upi::Upi360Config {
+    pub(crate) fn into_config(
+        self,
+        signing_key: String,
+        verification: core_upi::ResponseVerification,
+    ) -> core_upi::Upi360Config {
         let key = Secret::new(signing_key);
         let signing = match self.signing {
             Upi360Signing::Pss => {

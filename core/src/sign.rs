@@ -238,16 +238,12 @@ pub fn sign_locally(
             let random = random.unwrap_or(&os);
             Ok(crate::paytm::checksum::generate(text, key, random)?.into_bytes())
         }
-        SignatureAlgorithm::RsaPssSha256 => {
-            crate::upi360::RsaPrivateKey::from_pem(key)
-                .map_err(|p| Error::Configuration { field: "private_key_pem", problem: p })?
-                .sign_pss_sha256(&request.message)
-        }
-        SignatureAlgorithm::RsaPkcs1Sha256 => {
-            crate::upi360::RsaPrivateKey::from_pem(key)
-                .map_err(|p| Error::Configuration { field: "private_key_pem", problem: p })?
-                .sign_pkcs1_sha256(&request.message)
-        }
+        SignatureAlgorithm::RsaPssSha256 => crate::upi360::RsaPrivateKey::from_pem(key)
+            .map_err(|p| Error::Configuration { field: "private_key_pem", problem: p })?
+            .sign_pss_sha256(&request.message),
+        SignatureAlgorithm::RsaPkcs1Sha256 => crate::upi360::RsaPrivateKey::from_pem(key)
+            .map_err(|p| Error::Configuration { field: "private_key_pem", problem: p })?
+            .sign_pkcs1_sha256(&request.message),
         SignatureAlgorithm::HmacSha256 => {
             if key.is_empty() {
                 return Err(Error::Configuration { field: "api_key", problem: Problem::Missing });

@@ -91,7 +91,8 @@ async fn eko_refund_without_an_answer_is_resolved_by_inquiry_never_resent() {
         ("truncated body", Action::Truncate { status: 200, body: br#"{"status":0,"da"#.to_vec() }),
     ];
     for (name, fault) in faults {
-        let server = Server::start(move |r, _| if is_refund_post(r) { fault.clone() } else { inquiry_refunded() }).await;
+        let server =
+            Server::start(move |r, _| if is_refund_post(r) { fault.clone() } else { inquiry_refunded() }).await;
         let sleeper = Arc::new(RecordingSleeper::default());
         let client = EkoRefunds::new(eko_config(&server), options(transport(500), sleeper)).unwrap();
         let report = client.refund(&EkoRefund::new("13192443", OTP)).await.unwrap();
@@ -110,7 +111,8 @@ async fn eko_refund_without_an_answer_is_resolved_by_inquiry_never_resent() {
 /// The inquiry says the refund did not happen: final, and still nothing re-sent.
 #[tokio::test]
 async fn eko_inquiry_showing_no_refund_is_final_failed() {
-    let server = Server::start(|r, _| if is_refund_post(r) { Action::Drop } else { Action::json(200, NOT_REFUNDED) }).await;
+    let server =
+        Server::start(|r, _| if is_refund_post(r) { Action::Drop } else { Action::json(200, NOT_REFUNDED) }).await;
     let (client, _) = eko(&server);
     let report = client.refund(&EkoRefund::new("13192443", OTP)).await.unwrap();
     assert_eq!((report.outcome.status, report.outcome.reason), (Status::Failed, Reason::NotRefunded));
@@ -139,7 +141,11 @@ impl Transport for Flaky {
 /// Provably never sent: the same refund (same tid) is sent again, re-signed with a fresh timestamp.
 #[tokio::test]
 async fn a_refund_that_never_left_is_sent_again_with_the_same_id() {
-    let flaky = Arc::new(Flaky { failures: AtomicUsize::new(2), answer: HttpResponse::new(200, REFUND_OK), sent: Mutex::default() });
+    let flaky = Arc::new(Flaky {
+        failures: AtomicUsize::new(2),
+        answer: HttpResponse::new(200, REFUND_OK),
+        sent: Mutex::default(),
+    });
     let sleeper = Arc::new(RecordingSleeper::default());
     let mut config = EkoConfig::uat();
     config.access_key = Secret::new(ACCESS_KEY);
@@ -436,7 +442,8 @@ impl Signer for BackOffice {
 
 #[tokio::test]
 async fn a_delegated_signer_produces_the_same_requests_as_local_keys() {
-    let server = Server::start(|r, _| if is_refund_post(r) { Action::json(200, REFUND_OK) } else { inquiry_refunded() }).await;
+    let server =
+        Server::start(|r, _| if is_refund_post(r) { Action::json(200, REFUND_OK) } else { inquiry_refunded() }).await;
     let signer = Arc::new(BackOffice { calls: AtomicUsize::new(0), fail: false });
     let mut keyless = eko_config(&server);
     keyless.access_key = Secret::new("");
@@ -524,7 +531,8 @@ async fn a_failing_signer_or_store_stops_the_call_before_anything_is_sent() {
             Ok(vec![])
         }
     }
-    let client = EkoRefunds::new(eko_config(&server), options(transport(2000), Arc::default()).store(Arc::new(Full))).unwrap();
+    let client =
+        EkoRefunds::new(eko_config(&server), options(transport(2000), Arc::default()).store(Arc::new(Full))).unwrap();
     let e = client.refund(&EkoRefund::new("13192443", OTP)).await.unwrap_err();
     assert_eq!(e, ClientError::Store("disk full".into()));
     assert!(server.requests().is_empty(), "nothing was sent");
@@ -569,7 +577,10 @@ async fn logs_errors_and_reports_never_contain_secrets() {
 
     let server = Server::start(|r, n| {
         if r.path.ends_with("/otp") {
-            vector_response("eko_interpret.json", "OTP sent: Eko's documented sample (status 2133, response_status_id 1)")
+            vector_response(
+                "eko_interpret.json",
+                "OTP sent: Eko's documented sample (status 2133, response_status_id 1)",
+            )
         } else if is_refund_post(r) {
             Action::Drop
         } else if r.path == "/refund/apply" {

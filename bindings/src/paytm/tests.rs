@@ -295,6 +295,8 @@ fn error_kind_and_field(e: &RefundkitError) -> (&'static str, &str) {
         RefundkitError::Configuration { field, .. } => ("configuration", field),
         RefundkitError::Unsupported { .. } => ("unsupported", ""),
         RefundkitError::Internal { .. } => ("internal", ""),
+        RefundkitError::Signer { .. } => ("signer", ""),
+        RefundkitError::Store { .. } => ("store", ""),
     }
 }
 

@@ -135,8 +135,11 @@ impl DirAttemptStore {
 
     fn path(&self, record: &AttemptRecord) -> PathBuf {
         // References are validated ids (letters, digits, `.`, `_`, `-`, `@`); keep only safe characters anyway.
-        let name: String =
-            record.key().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        let name: String = record
+            .key()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
         self.dir.join(format!("{name}.json"))
     }
 }

@@ -292,7 +292,13 @@ impl Engine {
     }
 
     /// Sends once, records the provider's clock, and logs without secrets.
-    pub(crate) async fn send(&self, operation: &'static str, reference: &str, request: HttpRequest, tally: &Tally) -> Answer {
+    pub(crate) async fn send(
+        &self,
+        operation: &'static str,
+        reference: &str,
+        request: HttpRequest,
+        tally: &Tally,
+    ) -> Answer {
         let attempt = tally.attempts.fetch_add(1, Ordering::SeqCst) + 1;
         let method = request.method.as_str();
         let path = url_path(&request.url);
@@ -388,7 +394,9 @@ impl Engine {
             tally.money_moving_sends.fetch_add(1, Ordering::SeqCst);
             let outcome = match self.send(operation, reference, request, tally).await {
                 Answer::Response(r) => interpret(r).await,
-                Answer::Failed(e) if e.kind == TransportErrorKind::NotSent && round < self.policy.max_attempts.max(1) => {
+                Answer::Failed(e)
+                    if e.kind == TransportErrorKind::NotSent && round < self.policy.max_attempts.max(1) =>
+                {
                     if let Some(wait) = self.policy.backoff(round, None, self.random.as_ref()) {
                         self.sleeper.sleep(wait).await;
                     }
@@ -453,7 +461,14 @@ impl Engine {
         }
     }
 
-    pub(crate) fn report(&self, outcome: Outcome, reference: &str, tally: &Tally, resolved_by_inquiry: bool, record: Option<AttemptRecord>) -> Report {
+    pub(crate) fn report(
+        &self,
+        outcome: Outcome,
+        reference: &str,
+        tally: &Tally,
+        resolved_by_inquiry: bool,
+        record: Option<AttemptRecord>,
+    ) -> Report {
         Report {
             outcome,
             reference: reference.to_string(),

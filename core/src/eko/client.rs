@@ -1,7 +1,7 @@
 //! The Eko refund client (feature `client`): refund OTP, refund, inquiry and pending refunds under the refund
 //! policy of [`crate::client`].
 
-use super::{interpret_inquiry, interpret_initiate_refund, interpret_pending_refunds, interpret_refund_otp};
+use super::{interpret_initiate_refund, interpret_inquiry, interpret_pending_refunds, interpret_refund_otp};
 use super::{Eko, EkoConfig, PendingRefunds, RefundRequest, TransactionRef};
 use crate::client::{ready, record_for, AttemptRecord, ClientError, ClientOptions, ClockOffset, Engine, Report, Tally};
 use crate::error::{Error, Problem};
@@ -93,7 +93,11 @@ impl EkoRefunds {
     /// inquiry only.
     pub async fn resume(&self, record: &AttemptRecord) -> Result<Report, ClientError> {
         if record.provider != Provider::Eko.as_str() {
-            return Err(Error::InvalidInput { field: "record", problem: Problem::Format { expected: "an Eko record" } }.into());
+            return Err(Error::InvalidInput {
+                field: "record",
+                problem: Problem::Format { expected: "an Eko record" },
+            }
+            .into());
         }
         let tally = Tally::new();
         let outcome = self.poll(&record.reference, &tally).await?;
@@ -165,7 +169,12 @@ impl EkoRefunds {
         Ok(outcome)
     }
 
-    async fn settle(&self, outcome: crate::Outcome, record: AttemptRecord, tally: Tally) -> Result<Report, ClientError> {
+    async fn settle(
+        &self,
+        outcome: crate::Outcome,
+        record: AttemptRecord,
+        tally: Tally,
+    ) -> Result<Report, ClientError> {
         let tid = record.reference.clone();
         let (outcome, by_inquiry) = match outcome.status {
             Status::Succeeded | Status::Failed => (outcome, false),

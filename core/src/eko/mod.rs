@@ -30,14 +30,14 @@ mod client;
 mod interpret;
 mod sign;
 
+#[cfg(feature = "client")]
+pub use client::EkoRefunds;
 pub use interpret::{
     interpret, interpret_initiate_refund, interpret_inquiry, interpret_pending_refunds, interpret_refund_otp,
     PendingRefund, PendingRefunds,
 };
-pub use sign::{request_hash, secret_key};
 pub(crate) use sign::secret_key_mac;
-#[cfg(feature = "client")]
-pub use client::EkoRefunds;
+pub use sign::{request_hash, secret_key};
 
 use crate::clock::{signing_time, Clock, SystemClock};
 use crate::error::{check_header_value, check_text, config, invalid, Error, Problem};
@@ -451,7 +451,13 @@ impl<C: Clock> Eko<C> {
     }
 
     /// The four authentication headers, with an empty `secret-key` for the signer to fill.
-    fn unsigned(&self, method: HttpMethod, url: String, content_type: &str, body: Vec<u8>) -> Result<UnsignedRequest, Error> {
+    fn unsigned(
+        &self,
+        method: HttpMethod,
+        url: String,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<UnsignedRequest, Error> {
         let ts = signing_time(&self.clock)?;
         let request = HttpRequest {
             method,

@@ -2,7 +2,9 @@
 //! [`crate::client`].
 
 use super::{Paytm, PaytmConfig, PriorApply, RefundApply, RefundStatusQuery};
-use crate::client::{record_for, AttemptRecord, BoxFuture, ClientError, ClientOptions, ClockOffset, Engine, Report, Tally};
+use crate::client::{
+    record_for, AttemptRecord, BoxFuture, ClientError, ClientOptions, ClockOffset, Engine, Report, Tally,
+};
 use crate::error::{Error, Problem};
 use crate::http::HttpResponse;
 use crate::outcome::{Outcome, Provider, Reason, Status};
@@ -54,7 +56,10 @@ impl PaytmRefunds {
     }
 
     async fn verdict(&self, response: &HttpResponse) -> bool {
-        match (&self.engine.signer, Paytm::<Arc<ClockOffset>, Arc<dyn RandomSource>>::response_signature_parts(response)) {
+        match (
+            &self.engine.signer,
+            Paytm::<Arc<ClockOffset>, Arc<dyn RandomSource>>::response_signature_parts(response),
+        ) {
             (Some(signer), Some((raw, sig))) => signer.verify_paytm(raw, sig).await.unwrap_or(false),
             _ => false,
         }

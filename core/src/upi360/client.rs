@@ -70,7 +70,9 @@ impl Upi360Refunds {
         let (outcome, by_inquiry) = match outcome.status {
             Status::Succeeded | Status::Failed => (outcome, false),
             Status::Pending if outcome.reason == Reason::NotSent => (outcome, false),
-            Status::Pending | Status::Indeterminate => (self.poll(&StatusRequest::for_refund(request), &tally).await?, true),
+            Status::Pending | Status::Indeterminate => {
+                (self.poll(&StatusRequest::for_refund(request), &tally).await?, true)
+            }
         };
         self.engine.finish(&record, &outcome).await;
         Ok(self.engine.report(outcome, id, &tally, by_inquiry, Some(record)))

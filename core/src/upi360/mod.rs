@@ -48,17 +48,17 @@
 //! # Ok::<(), refundkit::Error>(())
 //! ```
 
-mod crypto;
 #[cfg(feature = "client")]
 mod client;
+mod crypto;
 mod interpret;
 
+#[cfg(feature = "client")]
+pub use client::Upi360Refunds;
+pub(crate) use crypto::{hex, hmac_sha256_raw};
 pub use crypto::{
     hmac_sha256, jws_flattened, signature_input, sorted_key_json, RsaPrivateKey, RsaPublicKey, SignatureEncoding,
 };
-pub(crate) use crypto::{hex, hmac_sha256_raw};
-#[cfg(feature = "client")]
-pub use client::Upi360Refunds;
 pub use interpret::{gateway_code_status, verify_callback_signature, verify_response_signature};
 
 use crate::clock::{signing_time, Clock, SystemClock};
@@ -262,7 +262,10 @@ enum Signer {
     /// `None`: no key in process; signing is delegated (`prepare_*`).
     Pss(Option<RsaPrivateKey>),
     Hmac(Secret, SignatureEncoding),
-    Jws { kid: String, key: Option<RsaPrivateKey> },
+    Jws {
+        kid: String,
+        key: Option<RsaPrivateKey>,
+    },
 }
 
 /// An empty PEM means signing is delegated; anything else must parse.
@@ -748,7 +751,8 @@ impl<C: Clock> Upi360<C> {
             headers.push(Header::new("jpupi-routing-id", r));
         }
         let url = format!("{}{path}", self.prefix);
-        let signature = |algorithm, key_id, message| SignatureRequest { provider: Provider::Upi360, algorithm, key_id, message };
+        let signature =
+            |algorithm, key_id, message| SignatureRequest { provider: Provider::Upi360, algorithm, key_id, message };
         match &self.signer {
             Signer::Pss(_) | Signer::Hmac(..) => {
                 let input = signature_input(

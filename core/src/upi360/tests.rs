@@ -152,7 +152,10 @@ fn config_errors_name_the_field() {
         SigningMode::Plain(PlainStrategy::HmacSha256 { api_key: Secret::new(""), encoding: SignatureEncoding::Hex }),
         "api_key",
     );
-    build_error(SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new("") }), "private_key_pem");
+    build_error(
+        SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new("") }),
+        "private_key_pem",
+    );
     build_error(SigningMode::Jws { kid: "k1".into(), private_key_pem: Secret::new("") }, "private_key_pem");
     check(|c| c.signing = SigningMode::Jws { kid: "a\"b".into(), private_key_pem: Secret::new(MERCHANT_PKCS8) }, "kid");
     check(|c| c.response_verification = ResponseVerification::verify(MERCHANT_PKCS8), "psp_public_key_pem");
