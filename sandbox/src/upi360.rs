@@ -323,10 +323,9 @@ fn refund_status(state: &mut State, ctx: &Ctx, b: &Map<String, Value>) -> Value 
     };
     let given_merchant = text_field(b, "merchantTransactionId");
     let given_upi = text_field(b, "originalUpiRequestId");
-    if given_merchant.is_some() || given_upi.is_some() {
-        if state.find_upi(given_upi.as_deref(), given_merchant.as_deref()) != Some(refund.original_index) {
-            return failure("INVALID_DATA", "Refund Transaction Id mismatch");
-        }
+    let given = given_merchant.is_some() || given_upi.is_some();
+    if given && state.find_upi(given_upi.as_deref(), given_merchant.as_deref()) != Some(refund.original_index) {
+        return failure("INVALID_DATA", "Refund Transaction Id mismatch");
     }
     poll(state, &refund, ctx.polls);
     success(state, ctx, &refund_id)

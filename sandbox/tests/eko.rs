@@ -23,7 +23,8 @@ async fn happy_path_otp_refund_inquiry() {
     let tid = fixture.tid.clone();
 
     // Before: the inquiry says refund-pending (not refunded).
-    let before = eko::interpret_inquiry(&roundtrip(&c, &e.build_inquiry(&TransactionRef::Tid(tid.clone())).unwrap()).await);
+    let before =
+        eko::interpret_inquiry(&roundtrip(&c, &e.build_inquiry(&TransactionRef::Tid(tid.clone())).unwrap()).await);
     assert_eq!((before.status, before.reason), (Status::Failed, Reason::NotRefunded));
 
     let (otp, otp_ref_id) = get_otp(&c, &e, &tid).await;
@@ -48,7 +49,10 @@ async fn happy_path_otp_refund_inquiry() {
     assert_eq!(ledger[0].provider, Provider::Eko);
     assert_eq!(ledger[0].reference, tid);
     assert_eq!(ledger[0].provider_refund_id, refund_tid);
-    assert_eq!((ledger[0].state, ledger[0].money_moved, ledger[0].amount_paise), (RefundState::Succeeded, 1, fixture.amount_paise));
+    assert_eq!(
+        (ledger[0].state, ledger[0].money_moved, ledger[0].amount_paise),
+        (RefundState::Succeeded, 1, fixture.amount_paise)
+    );
     assert_eq!(sb.otp_for(&tid), None, "the OTP is used up");
 }
 
@@ -80,10 +84,14 @@ async fn wrong_then_right_otp() {
     let t = sb.create_eko_transaction(50_000, Some("9876543210")).unwrap();
     let (otp, r) = get_otp(&c, &e, &t.tid).await;
     let wrong = if otp == "111111" { "222222" } else { "111111" };
-    let o = eko::interpret_initiate_refund(&roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&t.tid, wrong).otp_ref_id(&r)).unwrap()).await);
+    let o = eko::interpret_initiate_refund(
+        &roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&t.tid, wrong).otp_ref_id(&r)).unwrap()).await,
+    );
     assert_eq!((o.status, o.reason, o.next_step), (Status::Failed, Reason::OtpInvalid, NextStep::ReenterOtp));
     assert!(sb.ledger().is_empty());
-    let o = eko::interpret_initiate_refund(&roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp).otp_ref_id(&r)).unwrap()).await);
+    let o = eko::interpret_initiate_refund(
+        &roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp).otp_ref_id(&r)).unwrap()).await,
+    );
     assert_eq!(o.status, Status::Succeeded);
 }
 
@@ -95,7 +103,9 @@ async fn expired_otp() {
     let tid = sb.fixtures().eko[0].tid.clone();
     let (otp, r) = get_otp(&c, &e, &tid).await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let o = eko::interpret_initiate_refund(&roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&tid, &otp).otp_ref_id(&r)).unwrap()).await);
+    let o = eko::interpret_initiate_refund(
+        &roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&tid, &otp).otp_ref_id(&r)).unwrap()).await,
+    );
     assert_eq!((o.status, o.reason, o.next_step), (Status::Failed, Reason::OtpExpired, NextStep::RequestNewOtp));
     assert!(sb.ledger().is_empty());
 }
@@ -107,9 +117,12 @@ async fn unknown_tid_and_not_refundable() {
     let e = eko(&sb);
     let o = eko::interpret_refund_otp(&roundtrip(&c, &e.build_refund_otp("1234567").unwrap()).await);
     assert_eq!((o.status, o.reason), (Status::Failed, Reason::TransactionNotFound));
-    let i = eko::interpret_inquiry(&roundtrip(&c, &e.build_inquiry(&TransactionRef::Tid("1234567".into())).unwrap()).await);
+    let i =
+        eko::interpret_inquiry(&roundtrip(&c, &e.build_inquiry(&TransactionRef::Tid("1234567".into())).unwrap()).await);
     assert_eq!((i.status, i.reason), (Status::Failed, Reason::TransactionNotFound));
-    let r = eko::interpret_initiate_refund(&roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new("1234567", "123456")).unwrap()).await);
+    let r = eko::interpret_initiate_refund(
+        &roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new("1234567", "123456")).unwrap()).await,
+    );
     assert_eq!((r.status, r.reason), (Status::Failed, Reason::TransactionNotFound));
     // The seeded fixture in tx_status 0 (a successful original) cannot be refunded.
     let ok = sb.fixtures().eko.into_iter().find(|t| t.tx_status == 0).unwrap();
@@ -173,7 +186,9 @@ async fn production_prefix_and_pending_refunds() {
     assert_eq!(list.transactions[0].tid, t.tid);
     assert_eq!(list.transactions[0].amount.unwrap().paise(), 99_900);
     let (otp, r) = get_otp(&c, &e, &t.tid).await;
-    let o = eko::interpret_initiate_refund(&roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp).otp_ref_id(&r)).unwrap()).await);
+    let o = eko::interpret_initiate_refund(
+        &roundtrip(&c, &e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp).otp_ref_id(&r)).unwrap()).await,
+    );
     assert_eq!(o.status, Status::Succeeded);
     let list = eko::interpret_pending_refunds(&roundtrip(&c, &e.build_pending_refunds("9123456780").unwrap()).await);
     assert!(list.transactions.is_empty());

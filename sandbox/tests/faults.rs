@@ -20,7 +20,9 @@ async fn server_error_and_rate_limit_are_not_committed() {
     let c = client();
     let p = paytm(&sb);
     let order = sb.fixtures().paytm[0].clone();
-    let req = || p.build_refund_apply(&RefundApply::new(&order.order_id, "F1", &order.txn_id, Money::from_paise(100))).unwrap();
+    let req = || {
+        p.build_refund_apply(&RefundApply::new(&order.order_id, "F1", &order.txn_id, Money::from_paise(100))).unwrap()
+    };
 
     sb.set_faults(vec![every(Operation::PaytmRefundApply, FaultKind::ServerError { status: 503 })]);
     let resp = roundtrip(&c, &req()).await;
@@ -47,7 +49,8 @@ async fn connection_reset_before_processing() {
     let c = client();
     let u = upi(&sb);
     let t = &sb.fixtures().upi360[0];
-    let r = UpiRefund::new("RFRESET", Money::from_paise(100), RefundType::Offline, "x").original_upi_request_id(&t.original_upi_request_id);
+    let r = UpiRefund::new("RFRESET", Money::from_paise(100), RefundType::Offline, "x")
+        .original_upi_request_id(&t.original_upi_request_id);
     sb.set_faults(vec![every(Operation::Upi360Refund, FaultKind::ConnectionReset)]);
     let err = send(&c, &u.build_refund(&r).unwrap()).await.expect_err("the connection is reset");
     assert!(err.is_request() || err.is_connect() || err.to_string().contains("connection"), "{err:?}");
@@ -62,7 +65,8 @@ async fn truncated_body_is_committed() {
     let p = paytm(&sb);
     let order = sb.fixtures().paytm[1].clone();
     sb.set_faults(vec![every(Operation::PaytmRefundApply, FaultKind::TruncatedBody)]);
-    let req = p.build_refund_apply(&RefundApply::new(&order.order_id, "TR1", &order.txn_id, Money::from_paise(100))).unwrap();
+    let req =
+        p.build_refund_apply(&RefundApply::new(&order.order_id, "TR1", &order.txn_id, Money::from_paise(100))).unwrap();
     assert!(send(&c, &req).await.is_err(), "the body is cut short");
     let ledger = sb.ledger();
     assert_eq!(ledger.len(), 1, "committed");
@@ -78,7 +82,9 @@ async fn malformed_body_is_committed_and_read_as_unknown() {
     let tid = sb.fixtures().eko[0].tid.clone();
     let otp = eko::interpret_refund_otp(&roundtrip(&c, &e.build_refund_otp(&tid).unwrap()).await).otp.unwrap();
     sb.set_faults(vec![every(Operation::EkoInitiateRefund, FaultKind::MalformedBody)]);
-    let req = e.build_initiate_refund(&RefundRequest::new(&tid, otp.test_otp.unwrap()).otp_ref_id(otp.otp_ref_id.unwrap())).unwrap();
+    let req = e
+        .build_initiate_refund(&RefundRequest::new(&tid, otp.test_otp.unwrap()).otp_ref_id(otp.otp_ref_id.unwrap()))
+        .unwrap();
     let resp = roundtrip(&c, &req).await;
     assert_eq!(resp.status, 200);
     assert!(serde_json::from_slice::<serde_json::Value>(&resp.body).is_err());
@@ -97,7 +103,8 @@ async fn commit_then_drop_leaves_the_refund_in_the_ledger() {
     let c = client();
     let u = upi(&sb);
     let t = sb.fixtures().upi360[2].clone();
-    let r = UpiRefund::new("RFDROP", Money::from_paise(500), RefundType::Offline, "x").original_upi_request_id(&t.original_upi_request_id);
+    let r = UpiRefund::new("RFDROP", Money::from_paise(500), RefundType::Offline, "x")
+        .original_upi_request_id(&t.original_upi_request_id);
     sb.set_faults(vec![every(Operation::Upi360Refund, FaultKind::DropAfterCommit)]);
     assert!(send(&c, &u.build_refund(&r).unwrap()).await.is_err(), "no answer at all");
     let ledger = sb.ledger();
@@ -119,12 +126,20 @@ async fn clock_skew_makes_timestamp_windows_reject() {
     let e = eko(&sb);
     let tid = sb.fixtures().eko[0].tid.clone();
     let year_ms = 366 * 86_400_000;
-    sb.set_faults(vec![FaultRule::new(RouteSelector::Provider(refundkit::Provider::Eko), FaultKind::ClockSkew { offset_ms: year_ms }, Trigger::EveryNth(1))]);
+    sb.set_faults(vec![FaultRule::new(
+        RouteSelector::Provider(refundkit::Provider::Eko),
+        FaultKind::ClockSkew { offset_ms: year_ms },
+        Trigger::EveryNth(1),
+    )]);
     let resp = roundtrip(&c, &e.build_inquiry(&TransactionRef::Tid(tid.clone())).unwrap()).await;
     assert_eq!(resp.status, 403);
     assert_eq!(eko::interpret_inquiry(&resp).reason, Reason::AuthOrClock);
     let next_year = (1970 + (now_ms() + year_ms as u64) / 31_556_952_000).to_string();
-    assert!(resp.header("date").unwrap().contains(&next_year), "the Date header is shifted too: {:?}", resp.header("date"));
+    assert!(
+        resp.header("date").unwrap().contains(&next_year),
+        "the Date header is shifted too: {:?}",
+        resp.header("date")
+    );
     sb.clear_faults();
     assert_eq!(roundtrip(&c, &e.build_inquiry(&TransactionRef::Tid(tid)).unwrap()).await.status, 200);
     assert_eq!(sb.fault_counts().clock_skew, 1);
@@ -148,7 +163,11 @@ async fn same_seed_same_fault_sequence() {
     async fn run(seed: u64) -> (Vec<u16>, Vec<(u64, &'static str)>) {
         let rules = vec![
             FaultRule::new(RouteSelector::All, FaultKind::ServerError { status: 500 }, Trigger::Probability(0.4)),
-            FaultRule::new(RouteSelector::Provider(refundkit::Provider::Eko), FaultKind::RateLimited { retry_after_secs: 1 }, Trigger::Probability(0.2)),
+            FaultRule::new(
+                RouteSelector::Provider(refundkit::Provider::Eko),
+                FaultKind::RateLimited { retry_after_secs: 1 },
+                Trigger::Probability(0.2),
+            ),
         ];
         let sb = start_with(SandboxConfig { seed, faults: rules, ..SandboxConfig::default() }).await;
         let c = client();
@@ -172,7 +191,11 @@ async fn every_nth_on_all_routes() {
     let sb = start().await;
     let c = client();
     let e = eko(&sb);
-    sb.set_faults(vec![FaultRule::new(RouteSelector::All, FaultKind::ServerError { status: 502 }, Trigger::EveryNth(3))]);
+    sb.set_faults(vec![FaultRule::new(
+        RouteSelector::All,
+        FaultKind::ServerError { status: 502 },
+        Trigger::EveryNth(3),
+    )]);
     let tid = sb.fixtures().eko[0].tid.clone();
     let mut statuses = Vec::new();
     for _ in 0..6 {

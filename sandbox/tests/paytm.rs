@@ -26,7 +26,11 @@ async fn apply_then_pending_then_success_pg_and_ai_router() {
         let order = sb.fixtures().paytm[i].clone();
         let ref_id = format!("REF{i}");
         let o = apply(&c, &p, &order.order_id, &order.txn_id, &ref_id, 1_000).await;
-        assert_eq!((o.status, o.reason, o.next_step), (Status::Pending, Reason::InProgress, NextStep::PollLater), "{o:?}");
+        assert_eq!(
+            (o.status, o.reason, o.next_step),
+            (Status::Pending, Reason::InProgress, NextStep::PollLater),
+            "{o:?}"
+        );
         assert!(o.warnings.iter().all(|w| !w.contains("signature")), "answers are signed: {:?}", o.warnings);
         // polls_until_success = 2: two PENDING answers, then TXN_SUCCESS.
         for _ in 0..2 {
@@ -39,7 +43,9 @@ async fn apply_then_pending_then_success_pg_and_ai_router() {
     }
     let ledger = sb.ledger();
     assert_eq!(ledger.len(), 2);
-    assert!(ledger.iter().all(|e| e.provider == Provider::Paytm && e.state == RefundState::Succeeded && e.money_moved == 1));
+    assert!(ledger
+        .iter()
+        .all(|e| e.provider == Provider::Paytm && e.state == RefundState::Succeeded && e.money_moved == 1));
     assert_eq!(ledger[0].status_polls, 3);
 }
 
@@ -60,7 +66,9 @@ async fn duplicate_ref_id_is_617_without_a_second_refund() {
     let p = paytm(&sb);
     let order = sb.create_paytm_order(50_000).unwrap();
     assert_eq!(apply(&c, &p, &order.order_id, &order.txn_id, "DUP1", 2_000).await.status, Status::Pending);
-    let req = p.build_refund_apply(&RefundApply::new(&order.order_id, "DUP1", &order.txn_id, Money::from_paise(2_000))).unwrap();
+    let req = p
+        .build_refund_apply(&RefundApply::new(&order.order_id, "DUP1", &order.txn_id, Money::from_paise(2_000)))
+        .unwrap();
     let resp = roundtrip(&c, &req).await;
     assert!(std::str::from_utf8(&resp.body).unwrap().contains("\"resultCode\":\"617\""));
     let o = p.interpret_refund_apply(&resp);
@@ -113,7 +121,10 @@ async fn unknown_ref_id_status_is_631() {
     let order = &sb.fixtures().paytm[0];
     let req = p.build_refund_status(&RefundStatusQuery::new(&order.order_id, "NEVERSENT")).unwrap();
     let o = p.interpret_refund_status(&roundtrip(&c, &req).await, PriorApply::Unknown);
-    assert_eq!((o.status, o.reason, o.next_step), (Status::Indeterminate, Reason::TransactionNotFound, NextStep::ResendSameReference));
+    assert_eq!(
+        (o.status, o.reason, o.next_step),
+        (Status::Indeterminate, Reason::TransactionNotFound, NextStep::ResendSameReference)
+    );
 }
 
 #[tokio::test]
@@ -126,7 +137,9 @@ async fn checksum_is_verified_over_the_raw_body() {
     let mut cfg = paytm_config(&sb, Flavour::Pg);
     cfg.merchant_key = refundkit::Secret::new("0123456789abcdef");
     let wrong = Paytm::new(cfg).unwrap();
-    let req = wrong.build_refund_apply(&RefundApply::new(&order.order_id, "W1", &order.txn_id, Money::from_paise(100))).unwrap();
+    let req = wrong
+        .build_refund_apply(&RefundApply::new(&order.order_id, "W1", &order.txn_id, Money::from_paise(100)))
+        .unwrap();
     let resp = roundtrip(&c, &req).await;
     // Read with the right key (the sandbox signs its answer with the registered key).
     let o = paytm(&sb).interpret_refund_apply(&resp);
@@ -134,7 +147,8 @@ async fn checksum_is_verified_over_the_raw_body() {
 
     // Tampered body: the amount changed after signing.
     let p = paytm(&sb);
-    let mut req = p.build_refund_apply(&RefundApply::new(&order.order_id, "T1", &order.txn_id, Money::from_paise(100))).unwrap();
+    let mut req =
+        p.build_refund_apply(&RefundApply::new(&order.order_id, "T1", &order.txn_id, Money::from_paise(100))).unwrap();
     let text = req.body_text().replace("\"refundAmount\":\"1.00\"", "\"refundAmount\":\"9.00\"");
     assert_ne!(text, req.body_text());
     req.body = text.into_bytes();
@@ -142,7 +156,8 @@ async fn checksum_is_verified_over_the_raw_body() {
     assert_eq!((o.status, o.reason), (Status::Failed, Reason::SignatureInvalid));
 
     // Same JSON, different bytes (re-serialised with spaces): the signature no longer covers the raw text.
-    let mut req = p.build_refund_apply(&RefundApply::new(&order.order_id, "S1", &order.txn_id, Money::from_paise(100))).unwrap();
+    let mut req =
+        p.build_refund_apply(&RefundApply::new(&order.order_id, "S1", &order.txn_id, Money::from_paise(100))).unwrap();
     req.body = req.body_text().replacen("\"mid\":", "\"mid\": ", 1).into_bytes();
     assert_eq!(p.interpret_refund_apply(&roundtrip(&c, &req).await).reason, Reason::SignatureInvalid);
 

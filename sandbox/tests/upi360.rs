@@ -130,7 +130,8 @@ async fn authentication_is_enforced_like_the_psp() {
     let r = refund_for(&sb, 0, "RFAUTH", 100);
 
     // Signed with the wrong private key (PSS).
-    let wrong = SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new(TEST_PSP_PRIVATE_KEY_PEM) });
+    let wrong =
+        SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: Secret::new(TEST_PSP_PRIVATE_KEY_PEM) });
     let u = upi_with_clock(&sb, wrong, SystemClock);
     let resp = roundtrip(&c, &u.build_refund(&r).unwrap()).await;
     assert_eq!(resp.status, 401);

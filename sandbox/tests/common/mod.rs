@@ -37,11 +37,8 @@ pub async fn send(client: &reqwest::Client, req: &HttpRequest) -> Result<HttpRes
     }
     let response = builder.send().await?;
     let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| Header::new(n.as_str(), v.to_str().unwrap_or_default()))
-        .collect();
+    let headers =
+        response.headers().iter().map(|(n, v)| Header::new(n.as_str(), v.to_str().unwrap_or_default())).collect();
     let body = response.bytes().await?.to_vec();
     Ok(HttpResponse { status, headers, body })
 }
@@ -108,7 +105,13 @@ pub fn now_ms() -> u64 {
 }
 
 /// A plain JSON request to the admin API.
-pub async fn admin(client: &reqwest::Client, sandbox: &Sandbox, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+pub async fn admin(
+    client: &reqwest::Client,
+    sandbox: &Sandbox,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut b = client.request(method, format!("{}/__sandbox/{path}", sandbox.base_url()));
     if let Some(body) = body {
