@@ -12,16 +12,31 @@
 //! "commit the refund, then drop the response").
 //!
 //! ```no_run
-//! use refundkit_sandbox::{Sandbox, SandboxConfig};
+//! use refundkit::eko::{Eko, EkoConfig};
+//! use refundkit_sandbox::{FaultKind, FaultRule, Operation, RouteSelector, Sandbox, SandboxConfig, Trigger};
 //!
-//! # async fn demo() -> Result<(), refundkit_sandbox::SandboxError> {
-//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig { seed: 7, ..SandboxConfig::default() }).await?; // port 0 = ephemeral
 //! println!("{}", sandbox.credentials());
-//! let eko_tid = &sandbox.fixtures().eko[0].tid; // a seeded transaction in Refund Pending
-//! // ... build requests with refundkit against sandbox.base_url(), send them, interpret the answers ...
-//! assert!(sandbox.ledger().iter().all(|refund| refund.money_moved == 1));
+//!
+//! let mut config = EkoConfig::uat();
+//! config.base_url = sandbox.eko_base_url(); // http://127.0.0.1:PORT/ekoapi/v3
+//! let eko = Eko::new(config)?;
+//! let tid = sandbox.fixtures().eko[0].tid.clone();
+//! // ... send eko.build_refund_otp(&tid)? with any HTTP client; the OTP is then:
+//! let otp = sandbox.otp_for(&tid);
+//!
+//! // Commit the next refund, then drop its answer.
+//! sandbox.set_faults(vec![FaultRule::new(
+//!     RouteSelector::Operation(Operation::EkoInitiateRefund),
+//!     FaultKind::DropAfterCommit,
+//!     Trigger::EveryNth(1),
+//! )]);
+//! // ... after sending the refund: the ledger has it although the client got nothing.
+//! let ledger = sandbox.ledger();
+//! let counts = sandbox.fault_counts();
 //! sandbox.shutdown().await;
-//! # let _ = eko_tid; Ok(()) }
+//! # Ok(()) }
 //! ```
 //!
 //! For synchronous callers (a CLI, FFI), [`SandboxHandle::spawn`] runs the same server on its own background
