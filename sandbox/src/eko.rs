@@ -1,5 +1,7 @@
 //! Eko v3 simulation: Get/Resend Refund OTP, Initiate Refund, Transaction Inquiry, Get Pending Refunds, under both
-//! `/ekoapi/v3` (UAT) and `/ekoicici/v3` (production) prefixes.
+//! `/ekoapi/v3` (UAT) and `/ekoicici/v3` (production) prefixes; plus the legacy v1/v2 form API
+//! (`/transactions/{tid}/refund/otp`, `/transactions/{tid}/refund`, `/transactions/{tid}`) under `/ekoapi/v1`,
+//! `/ekoapi/v2`, `/ekoicici/v1` and `/ekoicici/v2`, with the same answers.
 //!
 //! Authentication as Eko: `developer_key` must match, and `secret-key` must equal
 //! `refundkit::eko::secret_key(access_key, secret-key-timestamp)` with the timestamp within
@@ -10,34 +12,50 @@ use crate::fault::Operation;
 use crate::http::{Request, Response};
 use crate::server::{lock, Shared};
 use crate::state::{EkoTransaction, IssuedOtp, LedgerEntry, RefundState, State};
-use crate::util::{percent_decode, rupees, utc_iso_millis};
+use crate::util::{parse_query, percent_decode, rupees, utc_iso_millis};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use refundkit::Provider;
 use serde_json::{json, Map, Value};
 
-const PREFIXES: [&str; 2] = ["/ekoapi/v3", "/ekoicici/v3"];
+/// v3 JSON prefixes (UAT, production) and legacy v1/v2 form prefixes.
+const PREFIXES: [(&str, bool); 6] = [
+    ("/ekoapi/v3", false),
+    ("/ekoicici/v3", false),
+    ("/ekoapi/v1", true),
+    ("/ekoapi/v2", true),
+    ("/ekoicici/v1", true),
+    ("/ekoicici/v2", true),
+];
 
-fn strip_prefix(path: &str) -> Option<&str> {
-    PREFIXES.iter().find_map(|p| path.strip_prefix(p)).filter(|rest| rest.starts_with('/'))
+/// The path after the prefix (starting with `/`) and whether it is the legacy form API.
+fn strip_prefix(path: &str) -> Option<(&str, bool)> {
+    PREFIXES
+        .iter()
+        .find_map(|(p, legacy)| path.strip_prefix(p).map(|rest| (rest, *legacy)))
+        .filter(|(rest, _)| rest.starts_with('/'))
 }
 
 /// The Eko operation a request is for.
 pub(crate) fn classify(req: &Request) -> Option<Operation> {
-    let rest = strip_prefix(&req.path)?;
+    let (rest, legacy) = strip_prefix(&req.path)?;
     let segments: Vec<&str> = rest[1..].split('/').collect();
-    match (req.method.as_str(), segments.as_slice()) {
-        ("POST", ["customer", "payment", "refund", _, "otp"]) => Some(Operation::EkoRefundOtp),
-        ("POST", ["customer", "payment", "refund", _]) => Some(Operation::EkoInitiateRefund),
-        ("GET", ["tools", "reference", "transaction", _]) => Some(Operation::EkoInquiry),
-        ("GET", ["customer", "payment", "refunds"]) => Some(Operation::EkoPendingRefunds),
+    match (req.method.as_str(), segments.as_slice(), legacy) {
+        ("POST", ["customer", "payment", "refund", _, "otp"], false) => Some(Operation::EkoRefundOtp),
+        ("POST", ["customer", "payment", "refund", _], false) => Some(Operation::EkoInitiateRefund),
+        ("GET", ["tools", "reference", "transaction", _], false) => Some(Operation::EkoInquiry),
+        ("GET", ["customer", "payment", "refunds"], false) => Some(Operation::EkoPendingRefunds),
+        ("POST", ["transactions", _, "refund", "otp"], true) => Some(Operation::EkoRefundOtp),
+        ("POST", ["transactions", _, "refund"], true) => Some(Operation::EkoInitiateRefund),
+        ("GET", ["transactions", _], true) => Some(Operation::EkoInquiry),
         _ => None,
     }
 }
 
-/// The decoded path segment at `index` (after the prefix).
-fn segment(req: &Request, index: usize) -> String {
-    let rest = strip_prefix(&req.path).unwrap_or("/");
+/// The decoded tid (or inquiry reference) in the path.
+fn path_id(req: &Request) -> String {
+    let (rest, legacy) = strip_prefix(&req.path).unwrap_or(("/", false));
+    let index = if legacy { 1 } else { 3 };
     percent_decode(rest[1..].split('/').nth(index).unwrap_or(""), false)
 }
 
@@ -102,14 +120,23 @@ pub(crate) fn handle(shared: &Shared, op: Operation, req: &Request, now_ms: u64)
     if let Err(r) = authenticate(shared, req, now_ms) {
         return r;
     }
+    let legacy = strip_prefix(&req.path).is_some_and(|(_, legacy)| legacy);
     let body = if req.method == "POST" {
         let ct = req.header("content-type").unwrap_or("").to_ascii_lowercase();
-        if !ct.starts_with("application/json") {
-            return Response::text(415, "Unsupported Media Type: send application/json");
-        }
-        match serde_json::from_slice::<Value>(&req.body) {
-            Ok(Value::Object(m)) => m,
-            _ => return no_key(),
+        if legacy {
+            if !ct.starts_with("application/x-www-form-urlencoded") {
+                return Response::text(415, "Unsupported Media Type: send application/x-www-form-urlencoded");
+            }
+            let text = String::from_utf8_lossy(&req.body);
+            parse_query(&text).into_iter().map(|(k, v)| (k, Value::String(v))).collect()
+        } else {
+            if !ct.starts_with("application/json") {
+                return Response::text(415, "Unsupported Media Type: send application/json");
+            }
+            match serde_json::from_slice::<Value>(&req.body) {
+                Ok(Value::Object(m)) => m,
+                _ => return no_key(),
+            }
         }
     } else {
         Map::new()
@@ -132,14 +159,14 @@ pub(crate) fn handle(shared: &Shared, op: Operation, req: &Request, now_ms: u64)
     }
     let mut state = lock(&shared.state);
     match op {
-        Operation::EkoRefundOtp => refund_otp(&mut state, &segment(req, 3), now_ms),
+        Operation::EkoRefundOtp => refund_otp(&mut state, &path_id(req), now_ms),
         Operation::EkoInitiateRefund => {
             if user_code.is_none() {
                 return no_key();
             }
-            initiate_refund(&mut state, &segment(req, 3), &body, now_ms, shared.config.eko_otp_ttl_ms)
+            initiate_refund(&mut state, &path_id(req), &body, now_ms, shared.config.eko_otp_ttl_ms)
         }
-        Operation::EkoInquiry => inquiry(&state, &segment(req, 3)),
+        Operation::EkoInquiry => inquiry(&state, &path_id(req)),
         _ => pending_refunds(&state, req.query_param("customer_id")),
     }
 }

@@ -180,6 +180,12 @@ pub(crate) async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> i
         Some(v) => Some(v.parse::<usize>().map_err(|_| bad("bad Content-Length"))?),
         None => None,
     };
+    let expects_continue = header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    let has_body = chunked || content_length.is_some_and(|n| n > 0);
+    if expects_continue && has_body && buf.len() == head_end {
+        // curl waits for this before sending a body of more than 1 KiB.
+        stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+    }
     let (body, consumed) = if chunked {
         read_chunked(stream, buf, head_end).await?
     } else {

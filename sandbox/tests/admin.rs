@@ -174,3 +174,24 @@ fn malformed_http_is_400() {
     stream.read_to_string(&mut out).unwrap();
     assert!(out.starts_with("HTTP/1.1 400"), "{out}");
 }
+
+#[test]
+fn expect_100_continue_is_answered() {
+    let handle = SandboxHandle::spawn(SandboxConfig::default()).unwrap();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", handle.port())).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let body = "{\"amount_paise\": 100}";
+    let head = format!(
+        "POST /__sandbox/paytm/orders HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
+    assert!(out.contains("Connection: close"));
+}

@@ -193,3 +193,24 @@ async fn production_prefix_and_pending_refunds() {
     let list = eko::interpret_pending_refunds(&roundtrip(&c, &e.build_pending_refunds("9123456780").unwrap()).await);
     assert!(list.transactions.is_empty());
 }
+
+#[tokio::test]
+async fn legacy_form_api_v1() {
+    let sb = start().await;
+    let c = client();
+    let mut cfg = eko_config(&sb);
+    cfg.base_url = format!("{}/ekoapi/v1", sb.base_url());
+    cfg.flavour = refundkit::eko::ApiFlavour::LegacyForm;
+    let e = Eko::new(cfg).unwrap();
+    let t = sb.create_eko_transaction(20_000, None).unwrap();
+    let (otp, r) = get_otp(&c, &e, &t.tid).await;
+    let req = e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp).otp_ref_id(&r)).unwrap();
+    assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
+    let o = eko::interpret_initiate_refund(&roundtrip(&c, &req).await);
+    assert_eq!((o.status, o.reason), (Status::Succeeded, Reason::Refunded), "{o:?}");
+    for r in [TransactionRef::Tid(t.tid.clone()), TransactionRef::ClientRefId(t.client_ref_id.clone())] {
+        let i = eko::interpret_inquiry(&roundtrip(&c, &e.build_inquiry(&r).unwrap()).await);
+        assert_eq!((i.status, i.reason), (Status::Succeeded, Reason::Refunded), "{r:?}");
+    }
+    assert_eq!(sb.ledger().len(), 1);
+}
