@@ -169,3 +169,20 @@ async fn checksum_is_verified_over_the_raw_body() {
     assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::Configuration));
     assert!(sb.ledger().is_empty());
 }
+
+#[tokio::test]
+async fn ai_router_status_by_paytm_refund_id() {
+    let sb = start().await;
+    let c = client();
+    let p = Paytm::new(paytm_config(&sb, Flavour::AiRouter)).unwrap();
+    let order = sb.create_paytm_order(5_000).unwrap();
+    let o = apply(&c, &p, &order.order_id, &order.txn_id, "AIR1", 5_000).await;
+    let refund_id = o.refund.unwrap().refund_id.unwrap();
+    assert_eq!(refund_id, sb.ledger()[0].provider_refund_id);
+    let req = p.build_refund_status(&RefundStatusQuery::by_refund_id(&order.order_id, &refund_id)).unwrap();
+    assert!(req.url.ends_with("/aoa-refund-service/refund/query"));
+    let resp = roundtrip(&c, &req).await;
+    assert!(std::str::from_utf8(&resp.body).unwrap().contains("\"responseTimeStamps\""));
+    let s = p.interpret_refund_status(&resp, PriorApply::AcceptedAt(now_ms()));
+    assert_eq!((s.status, s.reason), (Status::Pending, Reason::InProgress));
+}

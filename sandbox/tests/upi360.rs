@@ -192,3 +192,22 @@ async fn pending_or_deemed_is_deterministic_by_seed() {
     assert_eq!(a, states(5).await);
     assert!(a.contains(&RefundState::Pending) && a.contains(&RefundState::Deemed), "{a:?}");
 }
+
+#[tokio::test]
+async fn sub_merchant_mode_signs_the_sub_merchant_ids() {
+    let sb = start().await;
+    let c = client();
+    let cfg = upi_config(&sb, pss()).sub_merchant("SUBM1", "SUBCH1");
+    let u = Upi360::new(cfg).unwrap();
+    let r = refund_for(&sb, 0, "RFSUB1", 300);
+    let resp = roundtrip(&c, &u.build_refund(&r).unwrap()).await;
+    assert!(std::str::from_utf8(&resp.body).unwrap().contains("\"subMerchantId\":\"SUBM1\""));
+    assert_eq!(u.interpret_refund(&r, &resp).status, Status::Pending);
+    // The same headers signed as a parent merchant (sub ids left out of the signature input) are refused.
+    let parent = upi(&sb);
+    let mut req = parent.build_refund(&refund_for(&sb, 1, "RFSUB2", 300)).unwrap();
+    req.headers.push(refundkit::Header::new("x-sub-merchant-id", "SUBM1"));
+    req.headers.push(refundkit::Header::new("x-sub-merchant-channel-id", "SUBCH1"));
+    assert_eq!(roundtrip(&c, &req).await.status, 401);
+    assert_eq!(sb.ledger().len(), 1);
+}
