@@ -1,0 +1,471 @@
+//! Fault injection: rules, the deterministic engine that decides which faults fire, and the counts of what fired.
+//!
+//! Every decision is a pure function of the sandbox seed, the operation's name and that operation's request counter
+//! (`splitmix64`), so the same seed and the same sequence of requests give the same faults, run after run.
+
+use crate::util::derive;
+use refundkit::Provider;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// One simulated API operation: the unit faults and counters are kept per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Eko Get / Resend Refund OTP.
+    EkoRefundOtp,
+    /// Eko Initiate Refund (moves money).
+    EkoInitiateRefund,
+    /// Eko Transaction Inquiry.
+    EkoInquiry,
+    /// Eko Get Pending Refunds.
+    EkoPendingRefunds,
+    /// Paytm Refund Apply, PG or AI-router (moves money).
+    PaytmRefundApply,
+    /// Paytm Refund Status, PG or AI-router.
+    PaytmRefundStatus,
+    /// UPI Refund 360 (create-or-status; moves money when it creates).
+    Upi360Refund,
+    /// UPI Refund Status.
+    Upi360RefundStatus,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 8] = [
+        Operation::EkoRefundOtp,
+        Operation::EkoInitiateRefund,
+        Operation::EkoInquiry,
+        Operation::EkoPendingRefunds,
+        Operation::PaytmRefundApply,
+        Operation::PaytmRefundStatus,
+        Operation::Upi360Refund,
+        Operation::Upi360RefundStatus,
+    ];
+
+    /// The operation's name in fault rules and the admin API, e.g. `eko.initiate_refund`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::EkoRefundOtp => "eko.refund_otp",
+            Operation::EkoInitiateRefund => "eko.initiate_refund",
+            Operation::EkoInquiry => "eko.inquiry",
+            Operation::EkoPendingRefunds => "eko.pending_refunds",
+            Operation::PaytmRefundApply => "paytm.refund_apply",
+            Operation::PaytmRefundStatus => "paytm.refund_status",
+            Operation::Upi360Refund => "upi360.refund",
+            Operation::Upi360RefundStatus => "upi360.refund_status",
+        }
+    }
+
+    /// The provider the operation belongs to.
+    pub fn provider(self) -> Provider {
+        match self {
+            Operation::EkoRefundOtp
+            | Operation::EkoInitiateRefund
+            | Operation::EkoInquiry
+            | Operation::EkoPendingRefunds => Provider::Eko,
+            Operation::PaytmRefundApply | Operation::PaytmRefundStatus => Provider::Paytm,
+            Operation::Upi360Refund | Operation::Upi360RefundStatus => Provider::Upi360,
+        }
+    }
+}
+
+/// Which requests a rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteSelector {
+    /// Every provider operation (`"*"`). Admin requests are never faulted.
+    All,
+    /// Every operation of one provider (`"eko"`, `"paytm"`, `"upi360"`).
+    Provider(Provider),
+    /// One operation (`"eko.initiate_refund"`, ...).
+    Operation(Operation),
+}
+
+impl RouteSelector {
+    fn matches(self, op: Operation) -> bool {
+        match self {
+            RouteSelector::All => true,
+            RouteSelector::Provider(p) => op.provider() == p,
+            RouteSelector::Operation(o) => o == op,
+        }
+    }
+
+    /// The selector's text form.
+    pub fn name(self) -> String {
+        match self {
+            RouteSelector::All => "*".into(),
+            RouteSelector::Provider(p) => p.as_str().into(),
+            RouteSelector::Operation(o) => o.name().into(),
+        }
+    }
+
+    /// Parses `*`, a provider name or an operation name.
+    pub fn parse(text: &str) -> Option<RouteSelector> {
+        match text {
+            "*" | "all" => Some(RouteSelector::All),
+            "eko" => Some(RouteSelector::Provider(Provider::Eko)),
+            "paytm" => Some(RouteSelector::Provider(Provider::Paytm)),
+            "upi360" => Some(RouteSelector::Provider(Provider::Upi360)),
+            _ => Operation::ALL.into_iter().find(|o| o.name() == text).map(RouteSelector::Operation),
+        }
+    }
+}
+
+/// What a fault does. "Committed" means the request was processed (and any refund recorded) before the fault hit
+/// the answer; "not committed" means nothing was processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Waits `ms` milliseconds before processing. Combines with any other fault.
+    Latency {
+        /// Delay in milliseconds.
+        ms: u64,
+    },
+    /// Answers HTTP `status` (a 5xx) without processing. Not committed.
+    ServerError {
+        /// The HTTP status, 500 to 599.
+        status: u16,
+    },
+    /// Answers HTTP 429 with `Retry-After` without processing. Not committed.
+    RateLimited {
+        /// The `Retry-After` value in seconds.
+        retry_after_secs: u64,
+    },
+    /// Resets the connection (TCP RST) before processing. Not committed.
+    ConnectionReset,
+    /// Processes the request, then sends the head with the full `Content-Length` but only half the body and closes.
+    /// Committed.
+    TruncatedBody,
+    /// Processes the request, then answers HTTP 200 with a body that is not valid JSON. Committed.
+    MalformedBody,
+    /// Shifts the server's clock (timestamp checks, OTP expiry and the `Date` header) by `offset_ms` for this
+    /// request, so timestamp windows reject fresh signatures. Combines with any other fault.
+    ClockSkew {
+        /// Offset in milliseconds (negative: the server is behind).
+        offset_ms: i64,
+    },
+    /// Processes the request (commits a refund), then closes the connection without any answer. Committed.
+    DropAfterCommit,
+}
+
+impl FaultKind {
+    /// The kind's name in the admin API and in [`FaultCounts`].
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Latency { .. } => "latency",
+            FaultKind::ServerError { .. } => "server_error",
+            FaultKind::RateLimited { .. } => "rate_limited",
+            FaultKind::ConnectionReset => "connection_reset",
+            FaultKind::TruncatedBody => "truncated_body",
+            FaultKind::MalformedBody => "malformed_body",
+            FaultKind::ClockSkew { .. } => "clock_skew",
+            FaultKind::DropAfterCommit => "drop_after_commit",
+        }
+    }
+
+    /// Whether the request is processed (state changes committed) before the fault hits the answer.
+    pub fn commits(self) -> bool {
+        matches!(
+            self,
+            FaultKind::TruncatedBody
+                | FaultKind::MalformedBody
+                | FaultKind::DropAfterCommit
+                | FaultKind::Latency { .. }
+                | FaultKind::ClockSkew { .. }
+        )
+    }
+}
+
+/// When a rule fires.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Trigger {
+    /// On each matching request with this probability (0.0 to 1.0), drawn deterministically from the seed.
+    Probability(f64),
+    /// On every `n`th matching request of the operation (the `n`th, `2n`th, ...).
+    EveryNth(u64),
+}
+
+/// A fault rule: which requests, what fault, how often.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaultRule {
+    /// Which requests.
+    pub route: RouteSelector,
+    /// What fault.
+    pub kind: FaultKind,
+    /// How often.
+    pub trigger: Trigger,
+}
+
+impl FaultRule {
+    /// A rule.
+    pub fn new(route: RouteSelector, kind: FaultKind, trigger: Trigger) -> Self {
+        FaultRule { route, kind, trigger }
+    }
+
+    /// The rule as admin-API JSON, e.g. `{"route":"eko","kind":"server_error","status":503,"probability":0.5}`.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({"route": self.route.name(), "kind": self.kind.name()});
+        match self.kind {
+            FaultKind::Latency { ms } => v["ms"] = json!(ms),
+            FaultKind::ServerError { status } => v["status"] = json!(status),
+            FaultKind::RateLimited { retry_after_secs } => v["retry_after_secs"] = json!(retry_after_secs),
+            FaultKind::ClockSkew { offset_ms } => v["offset_ms"] = json!(offset_ms),
+            _ => {}
+        }
+        match self.trigger {
+            Trigger::Probability(p) => v["probability"] = json!(p),
+            Trigger::EveryNth(n) => v["every_nth"] = json!(n),
+        }
+        v
+    }
+
+    /// Parses the admin-API JSON form (see [`FaultRule::to_json`]). Without `probability` or `every_nth` the rule
+    /// fires on every matching request.
+    pub fn from_json(v: &Value) -> Result<FaultRule, String> {
+        let route_text = v.get("route").and_then(Value::as_str).unwrap_or("*");
+        let route = RouteSelector::parse(route_text).ok_or_else(|| format!("unknown route `{route_text}`"))?;
+        let int = |name: &str| {
+            v.get(name).and_then(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string).parse::<i64>().ok())
+        };
+        let kind_text = v.get("kind").and_then(Value::as_str).ok_or("missing `kind`")?;
+        let kind = match kind_text {
+            "latency" => FaultKind::Latency { ms: int("ms").unwrap_or(100).max(0) as u64 },
+            "server_error" => {
+                let status = int("status").unwrap_or(500);
+                if !(500..=599).contains(&status) {
+                    return Err("`status` must be 500 to 599".into());
+                }
+                FaultKind::ServerError { status: status as u16 }
+            }
+            "rate_limited" => {
+                FaultKind::RateLimited { retry_after_secs: int("retry_after_secs").unwrap_or(1).max(0) as u64 }
+            }
+            "connection_reset" => FaultKind::ConnectionReset,
+            "truncated_body" => FaultKind::TruncatedBody,
+            "malformed_body" => FaultKind::MalformedBody,
+            "clock_skew" => FaultKind::ClockSkew { offset_ms: int("offset_ms").unwrap_or(3_600_000) },
+            "drop_after_commit" => FaultKind::DropAfterCommit,
+            other => return Err(format!("unknown fault kind `{other}`")),
+        };
+        let trigger = if let Some(n) = int("every_nth") {
+            if n < 1 {
+                return Err("`every_nth` must be at least 1".into());
+            }
+            Trigger::EveryNth(n as u64)
+        } else if let Some(p) = v.get("probability") {
+            let p = p.to_string().trim_matches('"').parse::<f64>().map_err(|_| "`probability` must be a number")?;
+            if !(0.0..=1.0).contains(&p) {
+                return Err("`probability` must be from 0 to 1".into());
+            }
+            Trigger::Probability(p)
+        } else {
+            Trigger::EveryNth(1)
+        };
+        Ok(FaultRule { route, kind, trigger })
+    }
+}
+
+/// How many faults of each kind were injected since start (or the last reset).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Latency faults.
+    pub latency: u64,
+    /// 5xx answers.
+    pub server_error: u64,
+    /// 429 answers.
+    pub rate_limited: u64,
+    /// Connections reset before processing.
+    pub connection_reset: u64,
+    /// Bodies cut short after processing.
+    pub truncated_body: u64,
+    /// Unparseable bodies after processing.
+    pub malformed_body: u64,
+    /// Requests served with a shifted clock.
+    pub clock_skew: u64,
+    /// Answers dropped after processing.
+    pub drop_after_commit: u64,
+}
+
+impl FaultCounts {
+    /// All faults together.
+    pub fn total(&self) -> u64 {
+        self.latency
+            + self.server_error
+            + self.rate_limited
+            + self.connection_reset
+            + self.truncated_body
+            + self.malformed_body
+            + self.clock_skew
+            + self.drop_after_commit
+    }
+
+    fn bump(&mut self, kind: FaultKind) {
+        let c = match kind {
+            FaultKind::Latency { .. } => &mut self.latency,
+            FaultKind::ServerError { .. } => &mut self.server_error,
+            FaultKind::RateLimited { .. } => &mut self.rate_limited,
+            FaultKind::ConnectionReset => &mut self.connection_reset,
+            FaultKind::TruncatedBody => &mut self.truncated_body,
+            FaultKind::MalformedBody => &mut self.malformed_body,
+            FaultKind::ClockSkew { .. } => &mut self.clock_skew,
+            FaultKind::DropAfterCommit => &mut self.drop_after_commit,
+        };
+        *c += 1;
+    }
+
+    /// The counts as admin-API JSON.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "latency": self.latency, "server_error": self.server_error, "rate_limited": self.rate_limited,
+            "connection_reset": self.connection_reset, "truncated_body": self.truncated_body,
+            "malformed_body": self.malformed_body, "clock_skew": self.clock_skew,
+            "drop_after_commit": self.drop_after_commit, "total": self.total(),
+        })
+    }
+}
+
+/// One injected fault, for the fault log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultEvent {
+    /// The operation.
+    pub operation: Operation,
+    /// Which request of that operation (1-based).
+    pub request_number: u64,
+    /// The fault's kind name.
+    pub kind: &'static str,
+}
+
+/// What happens to one request.
+#[derive(Debug, Default)]
+pub(crate) struct FaultPlan {
+    pub(crate) latency_ms: u64,
+    pub(crate) clock_skew_ms: i64,
+    /// A fault that replaces processing (5xx, 429, reset) or hits the answer after processing.
+    pub(crate) decisive: Option<FaultKind>,
+}
+
+/// The most recent fault events kept.
+const LOG_LIMIT: usize = 10_000;
+
+/// The rules, per-operation counters, counts and log.
+#[derive(Debug)]
+pub(crate) struct FaultEngine {
+    seed: u64,
+    rules: Vec<FaultRule>,
+    counters: HashMap<Operation, u64>,
+    counts: FaultCounts,
+    log: Vec<FaultEvent>,
+}
+
+impl FaultEngine {
+    pub(crate) fn new(seed: u64, rules: Vec<FaultRule>) -> Self {
+        FaultEngine { seed, rules, counters: HashMap::new(), counts: FaultCounts::default(), log: Vec::new() }
+    }
+
+    pub(crate) fn rules(&self) -> &[FaultRule] {
+        &self.rules
+    }
+
+    /// Replaces the rules and restarts the counters, so a rule set always plays the same sequence.
+    pub(crate) fn set_rules(&mut self, rules: Vec<FaultRule>) {
+        self.rules = rules;
+        self.counters.clear();
+    }
+
+    pub(crate) fn counts(&self) -> FaultCounts {
+        self.counts
+    }
+
+    pub(crate) fn log(&self) -> Vec<FaultEvent> {
+        self.log.clone()
+    }
+
+    /// Forgets counters, counts and the log (rules stay).
+    pub(crate) fn reset_counters(&mut self) {
+        self.counters.clear();
+        self.counts = FaultCounts::default();
+        self.log.clear();
+    }
+
+    /// Decides the faults for the next request of `op`. Rules are evaluated in order; latency and clock skew add up;
+    /// the first decisive fault that fires wins and later decisive ones are not drawn as injected.
+    pub(crate) fn plan(&mut self, op: Operation) -> FaultPlan {
+        let counter = self.counters.entry(op).or_insert(0);
+        *counter += 1;
+        let n = *counter;
+        let mut plan = FaultPlan::default();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !rule.route.matches(op) {
+                continue;
+            }
+            let fires = match rule.trigger {
+                Trigger::EveryNth(k) => k > 0 && n % k == 0,
+                Trigger::Probability(p) => {
+                    let draw = derive(self.seed, op.name(), n.wrapping_mul(64).wrapping_add(i as u64));
+                    ((draw >> 11) as f64 / (1u64 << 53) as f64) < p
+                }
+            };
+            if !fires {
+                continue;
+            }
+            match rule.kind {
+                FaultKind::Latency { ms } => plan.latency_ms += ms,
+                FaultKind::ClockSkew { offset_ms } => plan.clock_skew_ms += offset_ms,
+                kind if plan.decisive.is_none() => plan.decisive = Some(kind),
+                _ => continue,
+            }
+            self.counts.bump(rule.kind);
+            if self.log.len() >= LOG_LIMIT {
+                self.log.remove(0);
+            }
+            self.log.push(FaultEvent { operation: op, request_number: n, kind: rule.kind.name() });
+        }
+        plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_round_trip_through_json() {
+        let rules = [
+            FaultRule::new(RouteSelector::All, FaultKind::Latency { ms: 5 }, Trigger::Probability(0.25)),
+            FaultRule::new(
+                RouteSelector::Provider(Provider::Paytm),
+                FaultKind::ServerError { status: 503 },
+                Trigger::EveryNth(3),
+            ),
+            FaultRule::new(
+                RouteSelector::Operation(Operation::EkoInitiateRefund),
+                FaultKind::ClockSkew { offset_ms: -60_000 },
+                Trigger::EveryNth(1),
+            ),
+            FaultRule::new(RouteSelector::All, FaultKind::RateLimited { retry_after_secs: 7 }, Trigger::EveryNth(2)),
+        ];
+        for r in rules {
+            assert_eq!(FaultRule::from_json(&r.to_json()), Ok(r));
+        }
+        assert!(FaultRule::from_json(&json!({"kind": "nope"})).is_err());
+        assert!(FaultRule::from_json(&json!({"kind": "server_error", "status": 404})).is_err());
+        assert!(FaultRule::from_json(&json!({"kind": "latency", "route": "x.y"})).is_err());
+        assert!(FaultRule::from_json(&json!({"kind": "latency", "probability": 2})).is_err());
+    }
+
+    #[test]
+    fn every_nth_and_probability_are_deterministic() {
+        let rules = vec![
+            FaultRule::new(RouteSelector::All, FaultKind::ConnectionReset, Trigger::EveryNth(3)),
+            FaultRule::new(RouteSelector::All, FaultKind::ServerError { status: 500 }, Trigger::Probability(0.5)),
+        ];
+        let run = |seed| {
+            let mut e = FaultEngine::new(seed, rules.clone());
+            (0..200).map(|_| e.plan(Operation::EkoInquiry).decisive.map(FaultKind::name)).collect::<Vec<_>>()
+        };
+        let a = run(1);
+        assert_eq!(a, run(1));
+        assert_ne!(a, run(2));
+        assert_eq!(a[2], Some("connection_reset"));
+        let errors = a.iter().filter(|k| **k == Some("server_error")).count();
+        assert!((50..=90).contains(&errors), "{errors}");
+    }
+}

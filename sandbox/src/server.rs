@@ -1,0 +1,158 @@
+//! The accept loop, per-connection keep-alive loop, and dispatch of a request through the fault engine to a
+//! provider simulation or the admin API.
+
+use crate::config::SandboxConfig;
+use crate::fault::{FaultEngine, FaultKind, Operation};
+use crate::http::{read_request, write_response, write_truncated, Request, Response};
+use crate::state::State;
+use crate::{admin, eko, paytm, upi360};
+use refundkit::upi360::{RsaPrivateKey, RsaPublicKey};
+use refundkit::{Provider, Secret};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+/// Everything the connection tasks share.
+pub(crate) struct Shared {
+    pub(crate) config: SandboxConfig,
+    pub(crate) paytm_key: Secret,
+    pub(crate) merchant_public_key: RsaPublicKey,
+    pub(crate) psp_private_key: RsaPrivateKey,
+    pub(crate) state: Mutex<State>,
+    pub(crate) faults: Mutex<FaultEngine>,
+}
+
+/// Locks a mutex, recovering from poisoning (a panicking handler must not take the sandbox down).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    /// The server clock in Unix milliseconds: system time plus the configured offset plus `skew_ms`.
+    pub(crate) fn now_ms(&self, skew_ms: i64) -> u64 {
+        let system = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        (system + self.config.clock_offset_ms + skew_ms).max(0) as u64
+    }
+
+    /// Empties the books and re-creates the seeded fixtures; fault counters restart.
+    pub(crate) fn reset(&self) {
+        let mut state = State::new(self.config.seed);
+        if self.config.fixtures {
+            state.seed_fixtures(self.now_ms(0));
+        }
+        *lock(&self.state) = state;
+        lock(&self.faults).reset_counters();
+    }
+}
+
+/// What to do with the connection after a request.
+enum Action {
+    Respond(Response, u64),
+    Truncate(Response, u64),
+    Reset,
+    Drop,
+}
+
+/// Which simulated operation a request is for.
+fn classify(req: &Request) -> Option<Operation> {
+    eko::classify(req).or_else(|| paytm::classify(req)).or_else(|| upi360::classify(req))
+}
+
+async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
+    if req.path == "/__sandbox" || req.path.starts_with("/__sandbox/") {
+        let now = shared.now_ms(0);
+        return Action::Respond(admin::handle(shared, req, now), now);
+    }
+    let Some(op) = classify(req) else {
+        let now = shared.now_ms(0);
+        let body = serde_json::json!({"message": "No mapping rule matched", "path": req.path});
+        return Action::Respond(Response::value(404, &body), now);
+    };
+    let plan = lock(&shared.faults).plan(op);
+    if plan.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(plan.latency_ms)).await;
+    }
+    let now = shared.now_ms(plan.clock_skew_ms);
+    match plan.decisive {
+        Some(FaultKind::ConnectionReset) => return Action::Reset,
+        Some(FaultKind::ServerError { status }) => {
+            return Action::Respond(Response::text(status, "sandbox fault: server error (request not processed)"), now)
+        }
+        Some(FaultKind::RateLimited { retry_after_secs }) => {
+            let r = Response::text(429, "sandbox fault: rate limited (request not processed)")
+                .with_header("Retry-After", retry_after_secs.to_string());
+            return Action::Respond(r, now);
+        }
+        _ => {}
+    }
+    let mut response = match op.provider() {
+        Provider::Eko => eko::handle(shared, op, req, now),
+        Provider::Paytm => paytm::handle(shared, op, req, now),
+        _ => upi360::handle(shared, op, req, now),
+    };
+    match plan.decisive {
+        Some(FaultKind::TruncatedBody) => Action::Truncate(response, now),
+        Some(FaultKind::DropAfterCommit) => Action::Drop,
+        Some(FaultKind::MalformedBody) => {
+            let keep = response.body.len() / 3;
+            response.body.truncate(keep);
+            response.body.extend_from_slice(b"\x00<html>sandbox fault: malformed body</html>");
+            Action::Respond(response, now)
+        }
+        _ => Action::Respond(response, now),
+    }
+}
+
+async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, mut shutdown: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let mut buf = Vec::new();
+    loop {
+        let request = tokio::select! {
+            r = read_request(&mut stream, &mut buf) => r,
+            _ = shutdown.changed() => return,
+        };
+        let request = match request {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                let r = Response::text(400, "malformed HTTP request");
+                let _ = write_response(&mut stream, &r, shared.now_ms(0), false).await;
+                return;
+            }
+            Err(_) => return,
+        };
+        let keep_alive = request.keep_alive();
+        match dispatch(&shared, &request).await {
+            Action::Respond(r, now) => {
+                if write_response(&mut stream, &r, now, keep_alive).await.is_err() || !keep_alive {
+                    return;
+                }
+            }
+            Action::Truncate(r, now) => {
+                let _ = write_truncated(&mut stream, &r, now).await;
+                return;
+            }
+            Action::Reset => {
+                // SO_LINGER 0: closing sends a TCP RST instead of a FIN.
+                let _ = stream.set_zero_linger();
+                return;
+            }
+            Action::Drop => return,
+        }
+    }
+}
+
+/// Accepts connections until `shutdown` turns true.
+pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    tokio::spawn(serve_connection(shared.clone(), stream, shutdown.clone()));
+                }
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
