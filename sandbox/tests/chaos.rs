@@ -65,9 +65,10 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_zero_doubles_zero_lost_money_conserved() {
-    let sandbox = Sandbox::start(SandboxConfig { seed: 20_261_122, polls_until_success: 1, ..SandboxConfig::default() })
-        .await
-        .unwrap();
+    let sandbox =
+        Sandbox::start(SandboxConfig { seed: 20_261_122, polls_until_success: 1, ..SandboxConfig::default() })
+            .await
+            .unwrap();
     sandbox.set_faults(faults());
     let store = Arc::new(MemoryAttemptStore::default());
     let c = clients(&sandbox, store.clone());

@@ -2,7 +2,7 @@
 //!
 //! Feature `client`. The sans-IO builders and interpreters decide *what* to send and what an answer means; the
 //! clients here decide *when* to send and what to do when the answer does not come. They are runtime-agnostic:
-//! the network is a [`Transport`] (the built-in one is [`ReqwestTransport`](crate::client::ReqwestTransport) behind
+//! the network is a [`Transport`] (the built-in one is `ReqwestTransport` behind
 //! feature `reqwest`; apps can bring OkHttp, URLSession or their own), time passes through a [`Sleeper`], and keys
 //! either sit in the provider configuration or stay with a delegated [`Signer`].
 //!
