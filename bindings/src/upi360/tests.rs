@@ -411,7 +411,9 @@ fn malformed_keys_raise_configuration_naming_the_field() {
         cfg("kid")
     );
     let hmac = Upi360Signing::Hmac { encoding: Upi360SignatureEncoding::Hex };
-    assert_eq!(field(new(options(hmac.clone()), "", PSP_PUBLIC).unwrap_err()), cfg("api_key"));
+    // An empty key means delegated signing: accepted here; signing in process then names the missing key.
+    let keyless = Upi360Client::new(options(hmac.clone()), String::new(), PSP_PUBLIC.into(), None).unwrap();
+    assert_eq!(field(keyless.build_refund360(online()).unwrap_err()), cfg("api_key"));
     assert_eq!(
         field(new(options(Upi360Signing::Pss), MERCHANT_PKCS8, MERCHANT_PKCS8).unwrap_err()),
         cfg("psp_public_key_pem")
