@@ -1,7 +1,9 @@
 //! `refundkit`: sign, build and interpret provider refund requests from the command line.
 //!
 //! ```text
-//! refundkit demo                                    walk through a complete Eko refund (UAT credentials, no network)
+//! refundkit demo                                    refunds through Eko, Paytm and UPI against the embedded sandbox
+//! refundkit demo offline                            an Eko refund signed and interpreted step by step, no network
+//! refundkit sandbox [--port P] [--seed N] [--faults SPEC]   run the provider simulator in the foreground
 //! refundkit eko sign --timestamp MS [--access-key K]
 //! refundkit eko build otp --tid TID
 //! refundkit eko build refund --tid TID --otp OTP [--otp-ref-id REF]
@@ -16,6 +18,8 @@
 //! (`REFUNDKIT_EKO_ACCESS_KEY`, `REFUNDKIT_EKO_DEVELOPER_KEY`, `REFUNDKIT_PAYTM_KEY`): command-line arguments are
 //! visible to other users of the machine.
 
+mod live;
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::process::ExitCode;
@@ -25,7 +29,12 @@ use refundkit::paytm::checksum;
 use refundkit::{Clock, FixedClock, HttpRequest, HttpResponse, OsRandom, Outcome, Secret, SystemClock};
 
 const USAGE: &str = "usage:
-  refundkit demo
+  refundkit demo                 three refunds through the built-in clients against the embedded sandbox
+  refundkit demo offline         an Eko refund, signed and interpreted step by step (no network at all)
+  refundkit sandbox [--port P (default 8480; 0 = any)] [--seed N] [--faults SPEC]
+        SPEC: kind[:probability][@route],...  kinds latency, server_error, rate_limited, connection_reset,
+        truncated_body, malformed_body, clock_skew, drop_after_commit; routes *, eko, paytm, upi360 or an operation
+        such as eko.initiate_refund; or a JSON array of admin-API fault rules
   refundkit eko sign --timestamp MS [--access-key K]
   refundkit eko build otp --tid TID
   refundkit eko build refund --tid TID --otp OTP [--otp-ref-id REF]
@@ -89,7 +98,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
 
 fn run_eko(words: &[&str], opts: HashMap<&str, &str>) -> Result<(), String> {
     match words {
-        ["demo"] => demo(),
+        ["demo"] => live::demo(),
+        ["demo", "offline"] => demo(),
+        ["sandbox"] => live::sandbox(&opts),
         ["eko", "sign"] => {
             let ts = number(&opts, "timestamp")?.ok_or("--timestamp MS is required")?;
             println!("{}", eko::secret_key(&access_key(&opts), ts));

@@ -93,13 +93,31 @@ fn interpret_reads_the_body_from_stdin() {
 }
 
 #[test]
-fn demo_walks_through_a_refund_without_secrets_in_errors() {
-    let o = refundkit(&["demo"], None);
+fn offline_demo_walks_through_a_refund_without_secrets_in_errors() {
+    let o = refundkit(&["demo", "offline"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = stdout(&o);
     assert!(out.contains("status: indeterminate") && out.contains("next step: inquire"));
     assert!(out.contains("status: succeeded"));
     assert!(out.contains("parsed exactly: ₹2222637312.86"), "{out}");
+}
+
+/// The main job: three refunds through the built-in clients against the embedded sandbox.
+#[test]
+fn demo_refunds_through_each_provider_against_the_sandbox() {
+    let o = refundkit(&["demo"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    // Eko: the refund's answer was dropped after commit, settled by inquiry, sent once.
+    assert!(out.contains("received nothing"), "{out}");
+    assert!(out.contains("succeeded (refunded), next step: nothing; 2 request(s), money-moving request sent 1 time(s), settled by inquiry"), "{out}");
+    // Paytm and UPI both end succeeded.
+    assert_eq!(out.matches("= refundkit concluded: succeeded").count(), 3, "{out}");
+    // The ledger: three refunds, each moved money once.
+    assert_eq!(out.matches("money moved 1×").count(), 3, "{out}");
+    assert!(!out.contains("money moved 2"), "{out}");
+    // The OTP is never printed.
+    assert!(out.contains("\"otp\":\"••••••\""), "{out}");
 }
 
 #[test]
