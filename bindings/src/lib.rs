@@ -20,6 +20,10 @@ mod upi360;
 pub use upi360::*;
 mod client;
 pub use client::*;
+#[cfg(feature = "sandbox")]
+mod sandbox;
+#[cfg(feature = "sandbox")]
+pub use sandbox::*;
 
 uniffi::setup_scaffolding!("refundkit");
 

@@ -188,26 +188,6 @@ async fn demo_async() -> Result<(), String> {
     Ok(())
 }
 
-/// Short fault specs: `kind[:probability][@route]`, e.g. `drop_after_commit:0.1@eko.initiate_refund`.
-fn parse_faults(spec: &str) -> Result<Vec<FaultRule>, String> {
-    if spec.trim_start().starts_with('[') {
-        let v: serde_json::Value = serde_json::from_str(spec).map_err(|e| format!("--faults: {e}"))?;
-        return v.as_array().ok_or("--faults: a JSON array")?.iter().map(FaultRule::from_json).collect();
-    }
-    spec.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|item| {
-            let (rest, route) = item.trim().split_once('@').map_or((item.trim(), "*"), |(a, b)| (a, b));
-            let (kind, probability) = rest.split_once(':').map_or((rest, None), |(k, p)| (k, Some(p)));
-            let mut v = serde_json::json!({ "kind": kind, "route": route });
-            if let Some(p) = probability {
-                v["probability"] = serde_json::Value::String(p.to_string());
-            }
-            FaultRule::from_json(&v).map_err(|e| format!("--faults `{item}`: {e}"))
-        })
-        .collect()
-}
-
 /// `refundkit sandbox`: runs the simulator in the foreground until interrupted.
 pub(crate) fn sandbox(opts: &HashMap<&str, &str>) -> Result<(), String> {
     let port = match opts.get("port") {
@@ -219,7 +199,7 @@ pub(crate) fn sandbox(opts: &HashMap<&str, &str>) -> Result<(), String> {
         None => 0,
     };
     let faults = match opts.get("faults") {
-        Some(spec) => parse_faults(spec)?,
+        Some(spec) => refundkit_sandbox::parse_fault_spec(spec)?,
         None => Vec::new(),
     };
     let config = SandboxConfig { port, seed, faults, ..SandboxConfig::default() };
@@ -241,16 +221,5 @@ mod tests {
     fn otp_values_are_masked() {
         assert_eq!(mask(r#"{"otp":123456,"x":1}"#), r#"{"otp":"••••••","x":1}"#);
         assert_eq!(mask(r#"{"a":1,"otp":"0123"}"#), r#"{"a":1,"otp":"••••••"}"#);
-    }
-
-    #[test]
-    fn short_fault_specs() {
-        let rules = parse_faults("drop_after_commit:0.25@eko.initiate_refund,server_error").unwrap();
-        assert_eq!(rules.len(), 2);
-        assert_eq!(rules[0].kind, FaultKind::DropAfterCommit);
-        assert_eq!(rules[0].trigger, Trigger::Probability(0.25));
-        assert_eq!(rules[1].trigger, Trigger::EveryNth(1));
-        assert!(parse_faults("nope").is_err());
-        assert!(parse_faults("latency:2").is_err());
     }
 }

@@ -469,3 +469,47 @@ mod tests {
         assert!((50..=90).contains(&errors), "{errors}");
     }
 }
+
+/// Parses a fault list: either a JSON array of admin-API rules, or the short form `kind[:probability][@route],...`
+/// (e.g. `drop_after_commit:0.1@eko.initiate_refund,server_error:0.05`). A rule without a probability fires on
+/// every matching request.
+pub fn parse_fault_spec(spec: &str) -> Result<Vec<FaultRule>, String> {
+    if spec.trim_start().starts_with('[') {
+        let v: Value = serde_json::from_str(spec).map_err(|e| format!("faults: not JSON: {e}"))?;
+        return v.as_array().ok_or("faults: expected a JSON array")?.iter().map(FaultRule::from_json).collect();
+    }
+    spec.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|item| {
+            let item = item.trim();
+            let (rest, route) = item.split_once('@').unwrap_or((item, "*"));
+            let (kind, probability) = rest.split_once(':').map_or((rest, None), |(k, p)| (k, Some(p)));
+            let mut v = json!({ "kind": kind, "route": route });
+            if let Some(p) = probability {
+                v["probability"] = Value::String(p.to_string());
+            }
+            FaultRule::from_json(&v).map_err(|e| format!("faults `{item}`: {e}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn short_and_json_fault_specs() {
+        let rules = parse_fault_spec("drop_after_commit:0.25@eko.initiate_refund, server_error").unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].kind, FaultKind::DropAfterCommit);
+        assert_eq!(rules[0].route, RouteSelector::Operation(Operation::EkoInitiateRefund));
+        assert_eq!(rules[0].trigger, Trigger::Probability(0.25));
+        assert_eq!(rules[1].trigger, Trigger::EveryNth(1));
+        assert!(parse_fault_spec("nope").is_err());
+        assert!(parse_fault_spec("latency:2").is_err());
+        assert!(parse_fault_spec("latency@nowhere").is_err());
+        let json = parse_fault_spec(r#"[{"kind":"latency","ms":5,"every_nth":2}]"#).unwrap();
+        assert_eq!(json[0].kind, FaultKind::Latency { ms: 5 });
+        assert_eq!(parse_fault_spec("").unwrap(), vec![]);
+    }
+}

@@ -61,7 +61,7 @@ pub use config::{
     DEFAULT_UPI_MERCHANT_CHANNEL_ID, DEFAULT_UPI_MERCHANT_ID, DEFAULT_UPI_PSP_KID, TEST_MERCHANT_PRIVATE_KEY_PEM,
     TEST_MERCHANT_PUBLIC_KEY_PEM, TEST_PSP_PRIVATE_KEY_PEM, TEST_PSP_PUBLIC_KEY_PEM,
 };
-pub use fault::{FaultCounts, FaultEvent, FaultKind, FaultRule, Operation, RouteSelector, Trigger};
+pub use fault::{parse_fault_spec, FaultCounts, FaultEvent, FaultKind, FaultRule, Operation, RouteSelector, Trigger};
 pub use state::{EkoTransaction, Fixtures, LedgerEntry, PaytmOrder, RefundState, UpiTransaction};
 
 use fault::FaultEngine;
