@@ -700,9 +700,9 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ForwardLayer {
             tracing::Level::WARN => LogLevel::Warn,
             tracing::Level::ERROR => LogLevel::Error,
         };
-        let Ok(guard) = SINK.read() else { return };
-        let Some((sink, min)) = guard.as_ref() else { return };
-        if level < *min {
+        // Take the sink out of the lock before calling it: a sink that logs or swaps sinks must not deadlock.
+        let Some((sink, min)) = SINK.read().ok().and_then(|g| g.clone()) else { return };
+        if level < min {
             return;
         }
         let mut line = LineVisitor(String::new());
