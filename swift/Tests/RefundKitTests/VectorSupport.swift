@@ -212,6 +212,8 @@ func errorKindAndField(_ error: Error) -> (kind: String, field: String?) {
     case .Configuration(let field, _)?: return ("configuration", field)
     case .Unsupported?: return ("unsupported", nil)
     case .Internal?: return ("internal", nil)
+    case .Signer?: return ("signer", nil)
+    case .Store?: return ("store", nil)
     case nil: return ("not a RefundkitError: \(String(reflecting: error))", nil)
     }
 }
