@@ -51,11 +51,14 @@ Amounts are integers in paise (``parse_rupees("12.50") == 1250``, ``format_rupee
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List
+import asyncio as _asyncio
+import logging as _logging
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 from . import _native
 from ._native import refundkit as _generated
 from ._native.refundkit import (
+    AttemptStore,
     Clock,
     EkoClient,
     EkoClientRefStyle,
@@ -64,11 +67,15 @@ from ._native.refundkit import (
     EkoOtpEncoding,
     EkoPendingRefund,
     EkoPendingRefunds,
+    EkoRefunds,
     FieldError,
     Header,
     HttpMethod,
     HttpRequest,
     HttpResponse,
+    HttpTransport,
+    LogLevel,
+    LogSink,
     NextStep,
     OtpDispatch,
     Outcome,
@@ -79,7 +86,9 @@ from ._native.refundkit import (
     PaytmOptions,
     PaytmPriorApply,
     PaytmRefundArnEvent,
+    PaytmRefundApply,
     PaytmRefundDestination,
+    PaytmRefunds,
     PaytmSuccessRefundEvent,
     PaytmWebhookError,
     ProviderCode,
@@ -88,18 +97,28 @@ from ._native.refundkit import (
     RefundDetails,
     RefundkitError,
     RefundReason,
+    RefundReport,
     RefundStatus,
+    RequestSigner,
+    RetryPolicy,
+    SignatureAlgorithm,
+    SignatureInput,
+    TransportFailure,
     Upi360CanonicalForm,
     Upi360Client,
     Upi360Options,
     Upi360RefundIdCharset,
     Upi360RefundRequest,
+    Upi360Refunds,
     Upi360RefundType,
     Upi360RemarksRule,
     Upi360RoutingId,
     Upi360SignatureEncoding,
     Upi360Signing,
     Upi360StatusRequest,
+    builtin_transport,
+    clear_log_sink,
+    directory_attempt_store,
     eko_interpret_initiate_refund,
     eko_interpret_inquiry,
     eko_interpret_pending_refunds,
@@ -111,6 +130,7 @@ from ._native.refundkit import (
     fixed_clock,
     fixed_random,
     format_rupees,
+    memory_attempt_store,
     parse_rupees,
     paytm_checksum,
     paytm_checksum_params,
@@ -119,6 +139,9 @@ from ._native.refundkit import (
     paytm_verify,
     paytm_verify_params,
     refundkit_version,
+    set_log_sink,
+    sign_with_key,
+    uniffi_set_event_loop,
     upi360_status_request_for,
     upi_header_signature,
     upi_hmac_sha256,
@@ -128,6 +151,7 @@ from ._native.refundkit import (
     upi_verify_callback_signature,
     upi_verify_pss_signature,
     upi_verify_response_signature,
+    verify_paytm_with_key,
 )
 
 __version__: str = refundkit_version()
@@ -164,6 +188,36 @@ if TYPE_CHECKING:
 
     class InternalError(RefundkitError):
         """Something failed inside refundkit. Always a bug: please report it."""
+
+        reason: str
+
+        def __init__(self, reason: str) -> None: ...
+
+    class SignerError(RefundkitError):
+        """The app's delegated :class:`RequestSigner` failed (raised, or returned nothing usable); nothing was sent."""
+
+        reason: str
+
+        def __init__(self, reason: str) -> None: ...
+
+    class StoreError(RefundkitError):
+        """The :class:`AttemptStore` could not save the record of a money-moving call, so the call was not sent."""
+
+        reason: str
+
+        def __init__(self, reason: str) -> None: ...
+
+    class TransportNotSentError(TransportFailure):
+        """Raise from :meth:`HttpTransport.send` only when the request provably never left (connection refused,
+        DNS failure): refundkit may then send it again with the same id."""
+
+        reason: str
+
+        def __init__(self, reason: str) -> None: ...
+
+    class TransportMaybeProcessedError(TransportFailure):
+        """Raise from :meth:`HttpTransport.send` when the request may have reached the provider (timeout after
+        sending, reset, cut-off answer). Any other exception from a transport counts as this one."""
 
         reason: str
 
@@ -208,6 +262,10 @@ else:
     ConfigurationError = RefundkitError.Configuration
     UnsupportedError = RefundkitError.Unsupported
     InternalError = RefundkitError.Internal
+    SignerError = RefundkitError.Signer
+    StoreError = RefundkitError.Store
+    TransportNotSentError = TransportFailure.NotSent
+    TransportMaybeProcessedError = TransportFailure.MaybeProcessed
     PaytmWebhookUnreadableError = PaytmWebhookError.Unreadable
     PaytmWebhookSignatureMissingError = PaytmWebhookError.SignatureMissing
     PaytmWebhookSignatureInvalidError = PaytmWebhookError.SignatureInvalid
@@ -260,6 +318,10 @@ _RECORDS = (
     Upi360Options,
     Upi360RefundRequest,
     Upi360StatusRequest,
+    PaytmRefundApply,
+    RefundReport,
+    RetryPolicy,
+    SignatureInput,
 )
 for _cls in _RECORDS:
     setattr(_cls, "__repr__", _cls.__str__)
@@ -289,6 +351,104 @@ for _name, _message in _WEBHOOK_MESSAGES.items():
     setattr(_variant, "__str__", lambda self, _m=_message: _m(self))
     setattr(_variant, "__repr__", lambda self, _n=_name: "PaytmWebhookError.{}({!r})".format(_n, str(self)))
 del _name, _message, _variant, _WEBHOOK_MESSAGES
+
+uniffi_set_event_loop.__doc__ = (
+    "Forces the asyncio event loop refundkit runs Python async callbacks (transport, signer, store) on.\n\n"
+    "Not needed with refundkit: the clients poll their futures, and call your async callbacks, on the loop that "
+    "awaits them (yours under asyncio, the private loop of refundkit.blocking under the blocking API). Setting it "
+    "makes every client use that one loop, so awaiting a client from another loop then fails. Only for code that "
+    "drives refundkit futures from threads without a running loop."
+)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Logging: a LogSink forwarding to the standard ``logging`` module.
+
+_TRACE = 5  # below logging.DEBUG; refundkit's TRACE lines arrive at this numeric level
+_TO_LOGGING = {
+    LogLevel.TRACE: _TRACE,
+    LogLevel.DEBUG: _logging.DEBUG,
+    LogLevel.INFO: _logging.INFO,
+    LogLevel.WARN: _logging.WARNING,
+    LogLevel.ERROR: _logging.ERROR,
+}
+
+
+class LoggingSink(LogSink):
+    """A :class:`LogSink` that forwards refundkit's log lines to a :class:`logging.Logger`.
+
+    Levels map to ``logging`` levels (``TRACE`` to 5, below ``DEBUG``). The Rust target (e.g.
+    ``refundkit::client``) travels in the record's ``refundkit_target`` attribute. Lines never contain keys,
+    signatures, OTPs, headers or bodies. The sink never raises: a failing handler cannot break a refund.
+    Lines may arrive on refundkit's worker threads; ``logging`` is thread-safe.
+    """
+
+    def __init__(self, logger: Optional[_logging.Logger] = None) -> None:
+        self.logger: _logging.Logger = logger if logger is not None else _logging.getLogger("refundkit")
+
+    def log(self, level: LogLevel, target: str, message: str) -> None:
+        try:
+            self.logger.log(_TO_LOGGING.get(level, _logging.INFO), "%s", message, extra={"refundkit_target": target})
+        except Exception:  # noqa: BLE001 - logging must never fail a refund
+            pass
+
+
+def logging_sink(logger: Optional[_logging.Logger] = None) -> LoggingSink:
+    """A :class:`LogSink` forwarding to ``logger`` (default ``logging.getLogger("refundkit")``); install it with
+    :func:`set_log_sink` or use :func:`install_logging`."""
+    return LoggingSink(logger)
+
+
+def install_logging(logger: Optional[_logging.Logger] = None, min_level: Optional[LogLevel] = None) -> LoggingSink:
+    """Forwards refundkit's log lines to ``logger`` (default ``logging.getLogger("refundkit")``) from now on.
+
+    ``min_level`` defaults to the logger's effective level at the time of the call (``DEBUG`` -> ``LogLevel.DEBUG``,
+    ``WARNING`` -> ``LogLevel.WARN``...), so lines the logger would drop are not even produced. Replaces any earlier
+    sink; undo with :func:`clear_log_sink`. Returns the installed sink.
+    """
+    sink = LoggingSink(logger)
+    if min_level is None:
+        effective = sink.logger.getEffectiveLevel()
+        min_level = LogLevel.ERROR
+        for lvl in (LogLevel.TRACE, LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR):
+            if _TO_LOGGING[lvl] >= effective:
+                min_level = lvl
+                break
+    set_log_sink(sink, min_level)
+    return sink
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Transports
+
+
+class _ThreadedTransport(HttpTransport):
+    def __init__(self, send: Callable[[HttpRequest], HttpResponse]) -> None:
+        self._send = send
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        loop = _asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(None, self._send, request)
+        except TransportFailure:
+            raise
+        except Exception as e:  # noqa: BLE001 - anything else may have reached the provider
+            raise TransportMaybeProcessedError("{}: {}".format(type(e).__name__, e)) from e
+
+    def __repr__(self) -> str:
+        return "threaded_transport({!r})".format(self._send)
+
+
+def threaded_transport(send: Callable[[HttpRequest], HttpResponse]) -> HttpTransport:
+    """An :class:`HttpTransport` over a *blocking* function (e.g. one using ``requests``), run in the event loop's
+    default thread pool so it never blocks the loop.
+
+    ``send`` must send the request exactly as given and never retry or follow redirects. Raise
+    :class:`TransportNotSentError` only when the request provably never left (e.g. ``requests.ConnectionError``
+    from a refused connection); any other exception is reported as :class:`TransportMaybeProcessedError` (the
+    refund may have happened: refundkit then inquires instead of re-sending).
+    """
+    return _ThreadedTransport(send)
+
 
 __all__: List[str] = [
     # model
@@ -365,8 +525,39 @@ __all__: List[str] = [
     "format_rupees",
     "parse_rupees",
     "refundkit_version",
+    # refund clients (async; blocking wrappers in refundkit.blocking)
+    "AttemptStore",
+    "EkoRefunds",
+    "HttpTransport",
+    "LogLevel",
+    "LogSink",
+    "LoggingSink",
+    "PaytmRefundApply",
+    "PaytmRefunds",
+    "RefundReport",
+    "RequestSigner",
+    "RetryPolicy",
+    "SignatureAlgorithm",
+    "SignatureInput",
+    "TransportFailure",
+    "Upi360Refunds",
+    "builtin_transport",
+    "clear_log_sink",
+    "directory_attempt_store",
+    "install_logging",
+    "logging_sink",
+    "memory_attempt_store",
+    "set_log_sink",
+    "sign_with_key",
+    "threaded_transport",
+    "uniffi_set_event_loop",
+    "verify_paytm_with_key",
     # errors
     "RefundkitError",
+    "SignerError",
+    "StoreError",
+    "TransportNotSentError",
+    "TransportMaybeProcessedError",
     "InvalidInputError",
     "ConfigurationError",
     "UnsupportedError",

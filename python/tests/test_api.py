@@ -275,7 +275,9 @@ def _errors() -> List[BaseException]:
         lambda: uat_client(service_code=0),
         lambda: refundkit.EkoClient(refundkit.eko_uat_options(), "", ACCESS_KEY),
         lambda: refundkit.EkoClient(refundkit.eko_uat_options(), "dev\r\nx: " + ACCESS_KEY, ACCESS_KEY),
-        lambda: refundkit.EkoClient(refundkit.eko_uat_options(), DEVELOPER_KEY, ""),
+        # An empty access key means delegated signing (refund clients with a RequestSigner); the sans-IO client,
+        # which has no signer, refuses when it has to sign.
+        lambda: refundkit.EkoClient(refundkit.eko_uat_options(), DEVELOPER_KEY, "").build_refund_otp("1"),
     ]
     for attempt in attempts:
         with pytest.raises(refundkit.RefundkitError) as raised:
