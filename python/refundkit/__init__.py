@@ -47,6 +47,16 @@ the client holds. A Paytm webhook that does not verify raises a :class:`PaytmWeb
 ``refund_request_id``, never refund again.
 
 Amounts are integers in paise (``parse_rupees("12.50") == 1250``, ``format_rupees(1250) == "12.50"``).
+
+Refund clients: :class:`EkoRefunds`, :class:`PaytmRefunds` and :class:`Upi360Refunds` do the sending for you, under
+refundkit's refund policy (a money-moving call is sent once; an unclear answer is resolved by inquiry/status on the
+same id; reads are retried; an attempt record is saved first so :meth:`EkoRefunds.resume` can finish after a crash).
+Their methods are coroutines: ``report = await client.refund(...)`` gives a :class:`RefundReport`. Synchronous code
+uses :mod:`refundkit.blocking` (``EkoRefundsBlocking`` ...). You provide an async :class:`HttpTransport` (or
+:func:`builtin_transport`, or :func:`threaded_transport` over a blocking function), optionally a
+:class:`RequestSigner` (delegated signing: pass an empty key), an :class:`AttemptStore`
+(:func:`directory_attempt_store`, :func:`memory_attempt_store`, or your own) and a :class:`RetryPolicy`. Logs go to
+the ``logging`` module with :func:`install_logging`. Errors: :class:`SignerError`, :class:`StoreError`, plus the above.
 """
 
 from __future__ import annotations

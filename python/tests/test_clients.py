@@ -552,7 +552,8 @@ class HangingProvider(FakeProvider):
         raise AssertionError("unreachable")
 
 
-CRASH_CASES = {
+CrashCase = Tuple[Callable[[refundkit.HttpRequest], bool], Callable[[Any, Any], Any], Callable[[Any, Any], Any]]
+CRASH_CASES: Dict[str, CrashCase] = {
     "eko": (eko_is_refund, lambda t, s: eko(t, store=s).refund(TID, OTP), lambda t, s: eko(t, store=s)),
     "paytm": (paytm_is_apply, lambda t, s: paytm(t, store=s).refund(paytm_apply()), lambda t, s: paytm(t, store=s)),
     "upi360": (upi_is_refund, lambda t, s: upi(t, store=s).refund(upi_refund()), lambda t, s: upi(t, store=s)),
@@ -759,8 +760,8 @@ def test_errors_are_catchable_by_class() -> None:
         assert issubclass(cls, refundkit.RefundkitError)
     assert refundkit.SignerError is refundkit.RefundkitError.Signer  # type: ignore[attr-defined]
     assert refundkit.StoreError is refundkit.RefundkitError.Store  # type: ignore[attr-defined]
-    for cls in (refundkit.TransportNotSentError, refundkit.TransportMaybeProcessedError):
-        assert issubclass(cls, refundkit.TransportFailure) and issubclass(cls, Exception)
+    for transport_cls in (refundkit.TransportNotSentError, refundkit.TransportMaybeProcessedError):
+        assert issubclass(transport_cls, refundkit.TransportFailure) and issubclass(transport_cls, Exception)
     assert refundkit.TransportNotSentError("x").reason == "x"
     assert refundkit.RefundReason.NO_RESPONSE and refundkit.RefundReason.NOT_SENT and refundkit.RefundReason.CLOCK_SKEW
 
