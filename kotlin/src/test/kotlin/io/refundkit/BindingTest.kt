@@ -187,6 +187,8 @@ class BindingTest {
             is RefundkitException.InvalidInput -> "fix ${e.field}: ${e.reason}"
             is RefundkitException.Configuration -> "configure ${e.field}: ${e.reason}"
             is RefundkitException.Unsupported -> "unsupported: ${e.reason}"
+            is RefundkitException.Signer -> "signer: ${e.reason}"
+            is RefundkitException.Store -> "store: ${e.reason}"
             is RefundkitException.Internal -> "bug: ${e.reason}"
         }
 

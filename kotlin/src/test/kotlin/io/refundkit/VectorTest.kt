@@ -180,6 +180,8 @@ fun RefundkitException.kind(): String = when (this) {
     is RefundkitException.InvalidInput -> "invalid_input"
     is RefundkitException.Configuration -> "configuration"
     is RefundkitException.Unsupported -> "unsupported"
+    is RefundkitException.Signer -> "signer"
+    is RefundkitException.Store -> "store"
     is RefundkitException.Internal -> "internal"
 }
 
@@ -188,6 +190,8 @@ fun RefundkitException.field(): String? = when (this) {
     is RefundkitException.InvalidInput -> field
     is RefundkitException.Configuration -> field
     is RefundkitException.Unsupported -> null
+    is RefundkitException.Signer -> null
+    is RefundkitException.Store -> null
     is RefundkitException.Internal -> null
 }
 
