@@ -52,11 +52,24 @@ private func headerValue(_ request: HttpRequest, _ name: String) -> String? {
 
 private func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
 
-private func isEkoRefund(_ r: HttpRequest) -> Bool { r.method == .post && !r.url.hasSuffix("/otp") }
-private func isPaytmApply(_ r: HttpRequest) -> Bool { r.url.hasSuffix("/refund/apply") }
-private func isUpiRefund360(_ r: HttpRequest) -> Bool { r.url.hasSuffix("/refund360") }
+private let isEkoRefund: @Sendable (HttpRequest) -> Bool = { $0.method == .post && !$0.url.hasSuffix("/otp") }
+private let isPaytmApply: @Sendable (HttpRequest) -> Bool = { $0.url.hasSuffix("/refund/apply") }
+private let isUpiRefund360: @Sendable (HttpRequest) -> Bool = { $0.url.hasSuffix("/refund360") }
 
 // MARK: - Swift implementations of the foreign protocols
+
+/// A value behind a lock. `withValue` is synchronous, so it may be called from async code (the lock is never held
+/// across a suspension point).
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withValue<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
 
 /// What the fake provider does with one request.
 enum FakeReply: Sendable {
@@ -72,12 +85,11 @@ enum FakeReply: Sendable {
 
 /// An in-process fake provider behind the `HttpTransport` protocol. Records every request; `reply` decides per
 /// request, given whether it moves money and how many requests of its kind came before. Mutable state is behind a
-/// lock, hence `@unchecked Sendable`.
-final class FakeProvider: HttpTransport, @unchecked Sendable {
+/// lock.
+final class FakeProvider: HttpTransport {
     struct SomethingBroke: Error, CustomStringConvertible { var description: String { "socket closed mid-answer" } }
 
-    private let lock = NSLock()
-    private var seen: [HttpRequest] = []
+    private let seen = Locked<[HttpRequest]>([])
     private let isMoneyMoving: @Sendable (HttpRequest) -> Bool
     private let reply: @Sendable (_ request: HttpRequest, _ moneyMoving: Bool, _ nth: Int) throws -> FakeReply
     /// Called with each money-moving request before replying (e.g. to look at the attempt store at that moment).
@@ -93,16 +105,16 @@ final class FakeProvider: HttpTransport, @unchecked Sendable {
         self.reply = reply
     }
 
-    var requests: [HttpRequest] { lock.lock(); defer { lock.unlock() }; return seen }
+    var requests: [HttpRequest] { seen.withValue { $0 } }
     var moneyMovingRequests: [HttpRequest] { requests.filter(isMoneyMoving) }
     var otherRequests: [HttpRequest] { requests.filter { !isMoneyMoving($0) } }
 
     func send(request: HttpRequest) async throws -> HttpResponse {
         let moneyMoving = isMoneyMoving(request)
-        lock.lock()
-        let nth = seen.filter { isMoneyMoving($0) == moneyMoving }.count
-        seen.append(request)
-        lock.unlock()
+        let nth = seen.withValue { seen -> Int in
+            defer { seen.append(request) }
+            return seen.filter { isMoneyMoving($0) == moneyMoving }.count
+        }
         if moneyMoving, let hook = onMoneyMoving { await hook(request) }
         switch try reply(request, moneyMoving, nth) {
         case .answer(let response): return response
@@ -115,20 +127,17 @@ final class FakeProvider: HttpTransport, @unchecked Sendable {
 
 /// A back office standing in for the keys the app does not hold: signs with `signWithKey(input:key:)` (refundkit's
 /// reference signer, as a back office would run it) and verifies Paytm answers with `verifyPaytmWithKey`.
-final class BackOfficeSigner: RequestSigner, @unchecked Sendable {
+final class BackOfficeSigner: RequestSigner {
     struct Unreachable: Error, CustomStringConvertible { var description: String { "back office unreachable" } }
 
-    private let lock = NSLock()
-    private var inputs: [SignatureInput] = []
+    private let inputs = Locked<[SignatureInput]>([])
     private let fail: Bool
     init(fail: Bool = false) { self.fail = fail }
 
-    var signed: [SignatureInput] { lock.lock(); defer { lock.unlock() }; return inputs }
+    var signed: [SignatureInput] { inputs.withValue { $0 } }
 
     func sign(input: SignatureInput) async throws -> Data {
-        lock.lock()
-        inputs.append(input)
-        lock.unlock()
+        inputs.withValue { $0.append(input) }
         if fail { throw Unreachable() }
         switch input.provider {
         case "eko": return try signWithKey(input: input, key: ekoAccessKey)
@@ -144,48 +153,38 @@ final class BackOfficeSigner: RequestSigner, @unchecked Sendable {
 
 /// An attempt store over a dictionary (a real app would use a file, Core Data, SQLite...). `failSaves` makes every
 /// save raise, like a full disk.
-final class DictionaryAttemptStore: AttemptStore, @unchecked Sendable {
+final class DictionaryAttemptStore: AttemptStore {
     struct DiskFull: Error, CustomStringConvertible { var description: String { "disk full" } }
 
-    private let lock = NSLock()
-    private var records: [String: String] = [:]
-    private var saveCount = 0
+    private let state = Locked<(records: [String: String], saves: Int)>(([:], 0))
     private let failSaves: Bool
     init(failSaves: Bool = false) { self.failSaves = failSaves }
 
-    var saves: Int { lock.lock(); defer { lock.unlock() }; return saveCount }
-    var snapshot: [String: String] { lock.lock(); defer { lock.unlock() }; return records }
+    var saves: Int { state.withValue { $0.saves } }
+    var snapshot: [String: String] { state.withValue { $0.records } }
 
     func save(key: String, recordJson: String) async throws {
         if failSaves { throw DiskFull() }
-        lock.lock()
-        defer { lock.unlock() }
-        saveCount += 1
-        records[key] = recordJson
+        state.withValue { $0.saves += 1; $0.records[key] = recordJson }
     }
 
     func remove(key: String) async throws {
-        lock.lock()
-        defer { lock.unlock() }
-        records[key] = nil
+        state.withValue { $0.records[key] = nil }
     }
 
     func unresolved() async throws -> [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return Array(records.values)
+        state.withValue { Array($0.records.values) }
     }
 }
 
 /// A log sink that forwards to os_log where there is one (Apple platforms) and keeps the lines (all platforms).
-final class OSLogSink: LogSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var collected: [String] = []
+final class OSLogSink: LogSink {
+    private let collected = Locked<[String]>([])
 #if canImport(os)
     private let osLog = OSLog(subsystem: "io.refundkit", category: "refundkit")
 #endif
 
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return collected }
+    var lines: [String] { collected.withValue { $0 } }
 
     func log(level: LogLevel, target: String, message: String) {
 #if canImport(os)
@@ -198,9 +197,7 @@ final class OSLogSink: LogSink, @unchecked Sendable {
         }
         os_log("%{public}@: %{public}@", log: osLog, type: type, target, message)
 #endif
-        lock.lock()
-        collected.append("\(level) \(target): \(message)")
-        lock.unlock()
+        collected.withValue { $0.append("\(level) \(target): \(message)") }
     }
 }
 
@@ -552,8 +549,15 @@ final class RefundClientTests: XCTestCase {
         _ = try await upiClient(upi).refund(request: upiRefund)
 
         let lines = sink.lines
-        XCTAssertFalse(lines.isEmpty, "refundkit logs each request and outcome")
-        XCTAssertTrue(lines.contains { $0.contains("refundkit") }, lines.joined(separator: "\n"))
+        let all = lines.joined(separator: "\n")
+        // Each request and outcome is logged with its provider and reference; transport failures as warnings.
+        for reference in [ekoTid, "REFUNDID_98765", "RF20250101ABC"] {
+            XCTAssertTrue(lines.contains { $0.hasPrefix("debug refundkit: sending") && $0.contains("reference=\(reference)") }, all)
+            XCTAssertTrue(lines.contains { $0.hasPrefix("info refundkit: outcome") && $0.contains("reference=\(reference)")
+                && $0.contains("status=succeeded") }, all)
+        }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("warn ") && $0.contains("kind=NotSent") }, all)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("warn ") && $0.contains("kind=MaybeProcessed") }, all)
 
         var secrets = [ekoAccessKey, otp, paytmKey]
         for request in eko.requests { secrets.append(contentsOf: [headerValue(request, "secret-key")].compactMap { $0 }) }
@@ -568,10 +572,17 @@ final class RefundClientTests: XCTestCase {
             for line in lines { XCTAssertFalse(line.contains(secret), "a log line leaks \(secret): \(line)") }
         }
 
+        // min_level filters: a warn-level sink gets only the transport failures.
+        let warnings = OSLogSink()
+        setLogSink(sink: warnings, minLevel: .warn)
+        _ = try await ekoClient(try ekoProvider { _ in .lost }).refund(tid: ekoTid, otp: otp, otpRefId: nil)
+        XCTAssertFalse(warnings.lines.isEmpty)
+        XCTAssertTrue(warnings.lines.allSatisfy { $0.hasPrefix("warn ") || $0.hasPrefix("error ") }, warnings.lines.joined(separator: "\n"))
+
         clearLogSink()
-        let before = sink.lines.count
+        let before = sink.lines.count + warnings.lines.count
         _ = try await ekoClient(try ekoProvider { _ in .answer(json(ekoRefundOk)) }).inquiry(tid: ekoTid)
-        XCTAssertEqual(sink.lines.count, before, "no lines after clearLogSink()")
+        XCTAssertEqual(sink.lines.count + warnings.lines.count, before, "no lines after clearLogSink()")
     }
 
     // MARK: 6. Errors catchable by case
