@@ -19,14 +19,17 @@ struct Narrator {
     inner: Arc<dyn Transport>,
 }
 
-/// Masks the values of JSON members that must never be shown (the OTP).
+/// Masks the values of JSON members that must never be shown: OTPs, and signatures (not secrets themselves, but
+/// nothing a log or a screen needs; refundkit's own logs never carry them either). Every occurrence is masked.
 fn mask(body: &str) -> String {
     let mut out = body.to_string();
-    for key in ["\"otp\":"] {
-        if let Some(start) = out.find(key) {
-            let from = start + key.len();
+    for key in ["\"otp\":", "\"signature\":"] {
+        let mut at = 0;
+        while let Some(found) = out[at..].find(key) {
+            let from = at + found + key.len();
             let end = out[from..].find([',', '}']).map_or(out.len(), |i| from + i);
             out.replace_range(from..end, "\"••••••\"");
+            at = from;
         }
     }
     out
@@ -218,8 +221,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn otp_values_are_masked() {
+    fn otps_and_signatures_are_masked() {
         assert_eq!(mask(r#"{"otp":123456,"x":1}"#), r#"{"otp":"••••••","x":1}"#);
         assert_eq!(mask(r#"{"a":1,"otp":"0123"}"#), r#"{"a":1,"otp":"••••••"}"#);
+        assert_eq!(
+            mask(r#"{"head":{"signature":"c2ln+/=="},"body":{"otp":"1","x":{"signature":"YWI="}}}"#),
+            r#"{"head":{"signature":"••••••"},"body":{"otp":"••••••","x":{"signature":"••••••"}}}"#
+        );
+        assert_eq!(mask(r#"{"otp_ref_id":"abc"}"#), r#"{"otp_ref_id":"abc"}"#);
     }
 }

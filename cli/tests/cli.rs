@@ -118,6 +118,9 @@ fn demo_refunds_through_each_provider_against_the_sandbox() {
     assert!(!out.contains("money moved 2"), "{out}");
     // The OTP is never printed.
     assert!(out.contains("\"otp\":\"••••••\""), "{out}");
+    // Nor a signature: every "signature" member shown is masked.
+    assert!(out.contains("\"signature\":\"••••••\""), "{out}");
+    assert_eq!(out.matches("\"signature\":\"").count(), out.matches("\"signature\":\"••••••\"").count(), "{out}");
 }
 
 #[test]
