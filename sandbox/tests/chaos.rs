@@ -1,7 +1,8 @@
 //! The chaos run: 1,200 refunds across the three providers through refundkit's built-in clients against the
 //! sandbox, with faults on about a quarter of all requests (including answers lost after the refund was committed)
-//! and simulated crashes resumed from attempt records. Asserts, against the sandbox ledger: zero double refunds,
-//! zero lost refunds, money conserved per transaction.
+//! and simulated crashes resumed from attempt records; then, like an app, follows each definite failure's next step
+//! (a new OTP for Eko, the same id for Paytm and Refund 360). Asserts, against the sandbox ledger: zero double
+//! refunds, zero lost refunds, money conserved per transaction, and every refund in the end refunded exactly once.
 
 mod common;
 
@@ -78,6 +79,11 @@ async fn chaos_zero_doubles_zero_lost_money_conserved() {
     let mut originals: HashMap<String, i64> = HashMap::new();
     let mut finals: HashMap<String, Status> = HashMap::new();
     let mut applies: HashMap<String, RefundApply> = HashMap::new();
+    // Why refunds failed, by provider and reason: failures must be definite answers, never a guess.
+    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
+    // Failed refunds whose next step says "try again": an app follows it after the restart (below).
+    let mut follow_up: Vec<(String, NextStep)> = Vec::new();
+    let mut upi_requests: HashMap<String, UpiRefund> = HashMap::new();
 
     for i in 0..REFUNDS {
         let amount = 100 + (i as i64 % 50) * 37;
@@ -120,6 +126,7 @@ async fn chaos_zero_doubles_zero_lost_money_conserved() {
                     let r = UpiRefund::new(id.clone(), Money::from_paise(amount), RefundType::Online, "chaos refund")
                         .original_upi_request_id(u.original_upi_request_id)
                         .merchant_refund_vpa("refunds@parentbank");
+                    upi_requests.insert(id.clone(), r.clone());
                     (id, Some(c.upi.refund(&r).await.unwrap()))
                 }
             }
@@ -145,6 +152,17 @@ async fn chaos_zero_doubles_zero_lost_money_conserved() {
                 }
                 Status::Failed => {
                     tally.failed += 1;
+                    let key = format!(
+                        "{:?}/{:?}/{:?}",
+                        report.outcome.raw.provider, report.outcome.reason, report.outcome.next_step
+                    );
+                    *failures.entry(key).or_default() += 1;
+                    if matches!(
+                        report.outcome.next_step,
+                        NextStep::RequestNewOtp | NextStep::RetryLater | NextStep::ResendSameReference
+                    ) {
+                        follow_up.push((reference.clone(), report.outcome.next_step));
+                    }
                     finals.insert(reference, Status::Failed);
                 }
                 _ => tally.unresolved_then_resumed += 1, // stays in the store; resumed below
@@ -176,9 +194,50 @@ async fn chaos_zero_doubles_zero_lost_money_conserved() {
             record.reference,
             report.outcome
         );
+        if report.outcome.status == Status::Failed
+            && matches!(report.outcome.next_step, NextStep::RequestNewOtp | NextStep::RetryLater)
+        {
+            follow_up.push((record.reference.clone(), report.outcome.next_step));
+        }
         finals.insert(record.reference.clone(), report.outcome.status);
     }
     assert!(store.unresolved().await.unwrap().is_empty(), "every record resolved");
+    // A crash before the attempt record was saved means the refund was never sent (the record is saved first):
+    // the app starts that refund again (Eko: the OTP step too) under the same id.
+    let mut crashed_before_sending = 0;
+    for reference in intended.keys() {
+        if !finals.contains_key(reference) {
+            crashed_before_sending += 1;
+            let next =
+                if reference.starts_with("CHAOS") { NextStep::ResendSameReference } else { NextStep::RequestNewOtp };
+            follow_up.push((reference.clone(), next));
+        }
+    }
+
+    // The app follows each failure's next step, as a cashier would: a fresh OTP and the refund again for Eko (the
+    // inquiry proved it was not refunded), the *same* refundRequestId / refId again for Refund 360 / Paytm (the status
+    // proved no refund exists under it). Never a new id for money already asked for.
+    let mut followed = 0;
+    for (reference, next) in &follow_up {
+        let report = match (*next, reference.starts_with("CHAOS")) {
+            (NextStep::RequestNewOtp, false) => {
+                let _ = fresh.eko.send_refund_otp(reference).await.unwrap();
+                let otp = sandbox.otp_for(reference).expect("OTP without faults");
+                fresh.eko.refund(&EkoRefund::new(reference.clone(), otp)).await.unwrap()
+            }
+            (_, true) if upi_requests.contains_key(reference) => {
+                fresh.upi.refund(&upi_requests[reference]).await.unwrap()
+            }
+            (_, true) => fresh.paytm.refund(&applies[reference]).await.unwrap(),
+            (next, _) => panic!("unexpected next step {next:?} for {reference}"),
+        };
+        assert_eq!(report.reference, *reference, "the same id, never a new one");
+        followed += 1;
+        finals.insert(reference.clone(), report.outcome.status);
+    }
+    // With the next steps followed, every refund of the run ended refunded: none failed, none lost.
+    let not_refunded: Vec<_> =
+        intended.keys().filter(|r| finals.get(*r) != Some(&Status::Succeeded)).cloned().collect();
 
     // Against the sandbox's ledger.
     let ledger = sandbox.ledger();
@@ -224,16 +283,22 @@ async fn chaos_zero_doubles_zero_lost_money_conserved() {
         + counts.drop_after_commit;
     println!("chaos: {REFUNDS} refunds {tally:?}");
     println!("chaos: faults injected {injected} {counts:?}");
+    println!("chaos: failures by provider/reason/next step {failures:?}");
     println!(
         "chaos: ledger {} refunds, {} paise; doubles {doubles}; lost {lost}; over-refunded originals {over_refunded}; \
-         records resumed {} (of which re-sent with the same refId after 631: {resent_same_reference})",
+         records resumed {} (of which re-sent with the same refId after 631: {resent_same_reference}); \
+         failures whose next step the app followed {followed} (of which crashed before sending: \
+         {crashed_before_sending}); not refunded in the end {}",
         ledger.len(),
         ledger.iter().map(|e| e.amount_paise).sum::<i64>(),
-        records.len()
+        records.len(),
+        not_refunded.len()
     );
     assert_eq!(doubles, 0, "zero double refunds");
     assert_eq!(lost, 0, "zero lost refunds");
     assert_eq!(over_refunded, 0, "money conserved per transaction");
+    assert!(not_refunded.is_empty(), "every refund ends refunded once its next step is followed: {not_refunded:?}");
+    assert_eq!(ledger.len(), intended.len(), "one ledger entry per refund asked for");
     assert!(counts.drop_after_commit > 20, "lost-after-commit answers were injected: {counts:?}");
     // About a quarter of all requests draw a fault; at least one per five refunds, whatever the request mix.
     assert!(injected >= REFUNDS as u64 / 5, "fault rate: {injected} faults for {REFUNDS} refunds");
