@@ -369,7 +369,7 @@ pub struct RefundReport {
     pub attempts: i32,
     /// Times the money-moving request itself was sent.
     pub money_moving_sends: i32,
-    /// Whether the outcome comes from an inquiry/status call made to resolve an unclear answer.
+    /// Whether an inquiry/status call, made because the first answer was unclear, settled it (only with a final outcome).
     pub resolved_by_inquiry: bool,
     /// Provider clock minus device clock in ms, from `Date` headers.
     pub clock_offset_ms: Option<i64>,

@@ -170,6 +170,40 @@ async fn checksum_is_verified_over_the_raw_body() {
     assert!(sb.ledger().is_empty());
 }
 
+/// What an app with a wrong merchant key sees through the client: the 330 answer cannot be verified with its key, so
+/// the refund's fate stays unknown (never "failed"), but the client stops at once and says to fix the configuration
+/// instead of polling with requests that cannot succeed.
+#[tokio::test]
+async fn client_with_a_wrong_merchant_key_stops_and_says_fix_configuration() {
+    use refundkit::client::{AttemptStore, ClientOptions, MemoryAttemptStore, RecordingSleeper};
+    use refundkit::paytm::PaytmRefunds;
+    use std::sync::Arc;
+    let sb = start().await;
+    let order = sb.fixtures().paytm[0].clone();
+    let mut cfg = paytm_config(&sb, Flavour::Pg);
+    cfg.merchant_key = refundkit::Secret::new("0123456789abcdef");
+    let store = Arc::new(MemoryAttemptStore::default());
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let mut options = ClientOptions::builtin().unwrap().store(store.clone());
+    options.sleeper = sleeper.clone();
+    let client = PaytmRefunds::new(cfg, options).unwrap();
+    let apply = RefundApply::new(&order.order_id, "WRONGKEY1", &order.txn_id, Money::from_paise(100));
+    let report = client.refund(&apply).await.unwrap();
+    let o = &report.outcome;
+    assert_eq!(
+        (o.status, o.reason, o.next_step),
+        (Status::Indeterminate, Reason::SignatureInvalid, NextStep::FixConfiguration)
+    );
+    assert!(o.warnings.iter().any(|w| w.contains("probably wrong")), "{:?}", o.warnings);
+    // The apply once, one status call that cannot be trusted either, then stop: no backoff, no more polls.
+    assert_eq!((report.attempts, report.money_moving_sends), (2, 1));
+    assert!(sleeper.waits().is_empty());
+    assert!(!report.resolved_by_inquiry, "nothing was settled");
+    // Unsettled: the record stays for a resume once the key is fixed; nothing moved.
+    assert_eq!(store.unresolved().await.unwrap().len(), 1);
+    assert!(sb.ledger().is_empty());
+}
+
 #[tokio::test]
 async fn ai_router_status_by_paytm_refund_id() {
     let sb = start().await;

@@ -35,7 +35,7 @@ pub use skew::{parse_http_date, ClockOffset};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::outcome::{Outcome, Provider, Reason, Status};
+use crate::outcome::{NextStep, Outcome, Provider, Reason, Status};
 use crate::random::RandomSource;
 use crate::sign::{SignatureRequest, UnsignedRequest};
 use async_trait::async_trait;
@@ -228,7 +228,8 @@ pub struct Report {
     /// How many times the money-moving request itself was sent (0 for reads and resumes; more than 1 only when
     /// earlier tries provably never left).
     pub money_moving_sends: u32,
-    /// Whether the outcome comes from an inquiry or status call made to resolve an unclear answer.
+    /// Whether an inquiry or status call, made because the first answer was unclear, settled the outcome (only ever
+    /// `true` with a final outcome; an inquiry that could not settle it leaves this `false` and the record stored).
     pub resolved_by_inquiry: bool,
     /// The latest offset between the provider's clock and ours, from its `Date` headers (provider minus local,
     /// milliseconds; ±1 s resolution).
@@ -354,7 +355,8 @@ impl Engine {
             };
             let outcome = self.flag_clock_skew(outcome);
             let again = match outcome.status {
-                Status::Indeterminate => true,
+                // Asking again cannot fix a configuration problem (a wrong key, a wrong URL).
+                Status::Indeterminate => outcome.next_step != NextStep::FixConfiguration,
                 Status::Pending => poll || outcome.reason == Reason::NotSent,
                 _ => false,
             };
@@ -469,12 +471,13 @@ impl Engine {
         resolved_by_inquiry: bool,
         record: Option<AttemptRecord>,
     ) -> Report {
+        let settled = outcome.is_final();
         Report {
             outcome,
             reference: reference.to_string(),
             attempts: tally.attempts.load(Ordering::SeqCst),
             money_moving_sends: tally.money_moving_sends.load(Ordering::SeqCst),
-            resolved_by_inquiry,
+            resolved_by_inquiry: resolved_by_inquiry && settled,
             clock_offset_ms: self.clock.offset_ms(),
             record,
         }

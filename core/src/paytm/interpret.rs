@@ -216,8 +216,19 @@ impl Answer {
             return Some(self.outcome(Status::Indeterminate, Reason::UnreadableResponse, NextStep::Inquire));
         }
         if self.signature == Signature::Invalid {
-            let mut o = self.outcome(Status::Indeterminate, Reason::SignatureInvalid, NextStep::Inquire);
+            // An unverifiable 330 ("checksum mismatch") is what a wrong merchant key looks like from both sides:
+            // still untrusted (the refund's fate is unknown), but asking again cannot help.
+            let key_suspect = self.result_code.as_deref() == Some("330");
+            let next = if key_suspect { NextStep::FixConfiguration } else { NextStep::Inquire };
+            let mut o = self.outcome(Status::Indeterminate, Reason::SignatureInvalid, next);
             o.warnings.push("the response signature does not verify: its contents are untrusted".into());
+            if key_suspect {
+                o.warnings.push(
+                    "the answer says 330 (checksum mismatch) and its own signature does not verify with the configured \
+                     merchant key: the key is probably wrong"
+                        .into(),
+                );
+            }
             return Some(o);
         }
         None

@@ -393,6 +393,17 @@ def interpret():
               E("indeterminate", "signature_invalid", "inquire"), prior="unknown", source="spec §4 / NV1"),
         icase("status: signed with another key => untrusted", "refund_status", signed(good, key="A1b2C3d4E5f6G7h8"),
               E("indeterminate", "signature_invalid", "inquire"), prior="unknown", source="NV3 analogue; " + SOURCE),
+        # A 330 ("checksum mismatch") that does not verify with our key: most likely our merchant key is wrong.
+        # Still untrusted (Indeterminate), but asking again cannot help: fix the configuration.
+        icase("apply: 330 signed with another key => untrusted, fix configuration", "refund_apply",
+              signed(dict(APPLY_ECHO, **ri("TXN_FAILURE", "330", "Paytm checksum mismatch.")), key="A1b2C3d4E5f6G7h8"),
+              E("indeterminate", "signature_invalid", "fix_configuration", codes={"signature": "invalid"}),
+              source="spec §4 + §6.1 row 330: a wrong merchant key fails both ways"),
+        icase("status: 330 signed with another key => untrusted, fix configuration", "refund_status",
+              signed(dict(STATUS_ECHO, **ri("TXN_FAILURE", "330", "Checksum provided is invalid")),
+                     key="A1b2C3d4E5f6G7h8"),
+              E("indeterminate", "signature_invalid", "fix_configuration", codes={"signature": "invalid"}),
+              prior="unknown", source="spec §4 + §6.2 row 330: a wrong merchant key fails both ways"),
         icase("apply: garbage signature => untrusted", "refund_apply",
               '{"head":{"signature":"not-a-signature"},"body":' + compact(ri("PENDING", "601", "x")) + "}",
               E("indeterminate", "signature_invalid", "inquire"), source="spec §3.2 (total verify)"),
