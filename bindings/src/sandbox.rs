@@ -109,16 +109,28 @@ impl Sandbox {
     /// Starts a sandbox on 127.0.0.1:`port` (0: any free port) with seeded fixtures and faults from `faults`
     /// (`kind[:probability][@route],...` or a JSON array; empty: none). Paytm and UPI refunds stay pending for
     /// `polls_until_success` status answers.
-    #[uniffi::constructor(default(port = 0, seed = 0, polls_until_success = 2, faults = ""))]
+    /// The default seed is 42, as everywhere else (the CLI, `SandboxConfig::default()`): the same fixtures in every
+    /// language.
+    #[uniffi::constructor(default(port = 0, seed = 42, polls_until_success = 2, faults = ""))]
     pub fn start(port: i32, seed: i64, polls_until_success: i32, faults: String) -> Result<Arc<Self>, RefundkitError> {
         let port = u16::try_from(port)
             .map_err(|_| RefundkitError::InvalidInput { field: "port".into(), reason: "must be 0 to 65535".into() })?;
+        let seed = u64::try_from(seed).map_err(|_| RefundkitError::InvalidInput {
+            field: "seed".into(),
+            reason: "must not be negative".into(),
+        })?;
+        if polls_until_success < 0 {
+            return Err(RefundkitError::InvalidInput {
+                field: "polls_until_success".into(),
+                reason: "must not be negative".into(),
+            });
+        }
         let faults = refundkit_sandbox::parse_fault_spec(&faults)
             .map_err(|reason| RefundkitError::InvalidInput { field: "faults".into(), reason })?;
         let config = SandboxConfig {
             port,
-            seed: seed as u64,
-            polls_until_success: polls_until_success.max(0) as u32,
+            seed,
+            polls_until_success: polls_until_success as u32,
             faults,
             ..SandboxConfig::default()
         };
@@ -257,6 +269,13 @@ mod tests {
         s.stop();
         s.stop();
         assert!(s.ledger().is_err());
-        assert!(matches!(Sandbox::start(70_000, 0, 1, String::new()).err(), Some(RefundkitError::InvalidInput { .. })));
+        let field = |r: Result<Arc<Sandbox>, RefundkitError>| match r.err() {
+            Some(RefundkitError::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(Sandbox::start(70_000, 0, 1, String::new())), "port");
+        assert_eq!(field(Sandbox::start(-1, 0, 1, String::new())), "port");
+        assert_eq!(field(Sandbox::start(0, -1, 1, String::new())), "seed");
+        assert_eq!(field(Sandbox::start(0, 0, -1, String::new())), "polls_until_success");
     }
 }

@@ -386,7 +386,7 @@ setattr(SandboxCredentials, "__repr__", _sandbox_credentials_str)
 
 Sandbox.__doc__ = """An embedded local simulator of the Eko, Paytm and UPI Refund 360 APIs, for test suites and demos.
 
-``Sandbox.start(port=0, seed=0, polls_until_success=2, faults="")`` serves the providers' real paths on
+``Sandbox.start(port=0, seed=42, polls_until_success=2, faults="")`` serves the providers' real paths on
 ``127.0.0.1`` (``port=0``: any free port) from a background thread, with their authentication (Eko ``secret-key``,
 Paytm checksum, UPI RSA-PSS/JWS) and signed answers. Point the clients at it and nothing else changes:
 

@@ -165,7 +165,7 @@ def test_sandbox_and_its_records_are_exported() -> None:
     start = inspect.signature(refundkit.Sandbox.start)
     assert {n: p.default for n, p in start.parameters.items()} == {
         "port": 0,
-        "seed": 0,
+        "seed": 42,
         "polls_until_success": 2,
         "faults": "",
     }
@@ -217,6 +217,12 @@ def test_bad_inputs_and_stop() -> None:
     with pytest.raises(refundkit.InvalidInputError) as spec:
         refundkit.Sandbox.start(faults="nope")
     assert spec.value.field == "faults"
+    with pytest.raises(refundkit.InvalidInputError) as seed:
+        refundkit.Sandbox.start(seed=-1)
+    assert seed.value.field == "seed"
+    with pytest.raises(refundkit.InvalidInputError) as polls:
+        refundkit.Sandbox.start(polls_until_success=-1)
+    assert polls.value.field == "polls_until_success"
 
     sb = refundkit.Sandbox.start()
     with pytest.raises(refundkit.InvalidInputError) as bad:
