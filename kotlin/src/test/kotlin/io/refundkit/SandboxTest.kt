@@ -243,12 +243,16 @@ class SandboxTest {
         val apply = PaytmRefundApply(order.orderId, "KT-BAD-1", order.txnId, 10_000)
         val report = paytm(merchantKey = "wrong-merchant-key-of-32-bytes!!").use { it.refund(apply) }
         // Paytm refuses the checksum (TXN_FAILURE 330). Its answer is signed with the real key, which this client
-        // cannot verify, so refundkit does not take the refusal as final: SIGNATURE_INVALID, INDETERMINATE, inquire.
+        // cannot verify, so refundkit does not take the refusal as final (INDETERMINATE, SIGNATURE_INVALID), but an
+        // unverifiable 330 is what a wrong key looks like: fix the configuration, and no point polling.
         assertEquals(RefundReason.SIGNATURE_INVALID, report.outcome.reason, "$report")
         assertEquals(RefundStatus.INDETERMINATE, report.outcome.status, "$report")
-        assertEquals(NextStep.INQUIRE, report.outcome.nextStep)
+        assertEquals(NextStep.FIX_CONFIGURATION, report.outcome.nextStep)
+        assertTrue(report.outcome.warnings.any { "probably wrong" in it }, "${report.outcome.warnings}")
         assertTrue(ProviderCode("resultCode", "330") in report.outcome.raw.codes, "${report.outcome.raw}")
         assertEquals(1, report.moneyMovingSends, "the apply was not re-sent")
+        assertEquals(2, report.attempts, "the apply and one status call, then stop")
+        assertFalse(report.resolvedByInquiry, "nothing was settled")
         assertNotNull(report.recordJson, "left for resume()")
         assertTrue(sandbox.ledger().isEmpty(), "${sandbox.ledger()}")
 
