@@ -451,6 +451,10 @@ def test_paytm_with_the_wrong_merchant_key_is_refused_and_nothing_moves(sandbox:
     assert ("resultCode", "330") in codes(outcome) and ("signature", "invalid") in codes(outcome)
     assert outcome.reason == RefundReason.SIGNATURE_INVALID
     assert outcome.status != RefundStatus.SUCCEEDED and outcome.refund is None
+    # An unverifiable 330 is what a wrong key looks like: still indeterminate, but fix the configuration; no polling.
+    assert (outcome.status, outcome.next_step) == (RefundStatus.INDETERMINATE, refundkit.NextStep.FIX_CONFIGURATION)
+    assert any("probably wrong" in w for w in outcome.warnings), outcome.warnings
+    assert (report.attempts, report.resolved_by_inquiry) == (2, False)
     assert report.money_moving_sends == 1, "the apply was not sent again"
     assert sandbox.ledger() == []
 

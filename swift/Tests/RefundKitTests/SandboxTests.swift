@@ -322,6 +322,11 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(code("resultCode"), "330", "Paytm's checksum mismatch")
         XCTAssertEqual(code("signature"), "invalid", "the answer does not verify with the wrong key")
         XCTAssertEqual(report.moneyMovingSends, 1, "the apply is never re-sent")
+        // An unverifiable 330 is what a wrong key looks like: fix the configuration, no polling, nothing settled.
+        XCTAssertEqual(report.outcome.nextStep, .fixConfiguration, "\(report.outcome)")
+        XCTAssertTrue(report.outcome.warnings.contains { $0.contains("probably wrong") }, "\(report.outcome.warnings)")
+        XCTAssertEqual(report.attempts, 2, "the apply and one status call")
+        XCTAssertFalse(report.resolvedByInquiry)
         XCTAssertTrue(try sandbox.ledger().isEmpty, "a refused apply moves no money")
     }
 
