@@ -312,7 +312,10 @@ impl Engine {
                 tracing::debug!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, http_status = response.status, "answered");
                 Answer::Response(response)
             }
-            Err(e) => {
+            Err(mut e) => {
+                // A foreign transport's message may quote the URL (with its query) or run long: it goes into logs
+                // and outcomes, so only a scrubbed, bounded copy is kept.
+                e.message = scrub_transport_message(&e.message);
                 tracing::warn!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, kind = ?e.kind, error = %e.message, "no answer");
                 Answer::Failed(e)
             }
@@ -608,6 +611,29 @@ fn url_path(url: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
+/// A transport error's text with every URL's query and fragment removed, control characters replaced and the length
+/// capped at 200 characters.
+fn scrub_transport_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(220));
+    let mut rest = message;
+    while let Some(i) = rest.find("://") {
+        // Keep everything up to the URL's query; skip the query to the end of the URL token.
+        let (before, url) = rest.split_at(i);
+        out.push_str(before);
+        let end =
+            url.find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | ',')).unwrap_or(url.len());
+        let token = &url[..end];
+        out.push_str(token.split(['?', '#']).next().unwrap_or(token));
+        rest = &url[end..];
+    }
+    out.push_str(rest);
+    let mut clean: String = out.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
+    if out.chars().count() > 200 {
+        clean.push('…');
+    }
+    clean
+}
+
 /// `Retry-After` as delta-seconds or an HTTP date.
 fn parse_retry_after(value: &str, now_ms: u64) -> Option<Duration> {
     let v = value.trim();
@@ -620,6 +646,24 @@ fn parse_retry_after(value: &str, now_ms: u64) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn transport_messages_lose_url_queries_and_stay_short() {
+        use super::scrub_transport_message as scrub;
+        assert_eq!(
+            scrub("error sending request for url (https://api.eko.in/x/1?initiator_id=9&user_code=2): reset"),
+            "error sending request for url (https://api.eko.in/x/1): reset"
+        );
+        assert_eq!(
+            scrub("GET http://127.0.0.1:1/a?b=c#d failed; then https://h/p?q"),
+            "GET http://127.0.0.1:1/a failed; then https://h/p"
+        );
+        assert_eq!(scrub("timed out\nafter 30 s"), "timed out after 30 s");
+        assert_eq!(scrub("plain"), "plain");
+        let long = scrub(&"x".repeat(500));
+        assert_eq!(long.chars().count(), 201);
+        assert!(long.ends_with('…'));
+    }
+
     use super::*;
     use crate::random::FixedRandom;
 
