@@ -82,7 +82,32 @@ pub struct SandboxLedgerEntry {
     pub money_moved: i32,
 }
 
-/// A running sandbox. `stop()` it when done (it also stops when garbage-collected).
+/// An embedded local simulator of the Eko, Paytm and UPI Refund 360 APIs, for test suites and demos.
+///
+/// `Sandbox.start(port = 0, seed = 42, polls_until_success = 2, faults = "")` serves the providers' real paths on
+/// `127.0.0.1` (port 0: any free port) from a background thread, with their authentication (Eko `secret-key`, Paytm
+/// checksum, UPI RSA-PSS/JWS) and signed answers. Point the clients at it and nothing else changes: Eko options with
+/// `base_url = eko_base_url()`, Paytm options with `base_url = base_url()`, Refund 360 options with
+/// `host = base_url()`; the keys of `credentials()` (all test-only values); `builtin_transport()` (plain `http://` is
+/// allowed to loopback addresses) or your own transport.
+///
+/// Set up and inspect: `create_eko_transaction`, `create_paytm_order`, `create_upi_transaction` make refundable
+/// originals; `otp_for` is the OTP the Eko customer would read out (after `send_refund_otp`); `ledger` lists every
+/// refund the sandbox committed (`money_moved` is 1 unless a refund was paid twice). Paytm and UPI refunds answer
+/// PENDING (UPI sometimes DEEMED) for `polls_until_success` status polls, then SUCCESS.
+///
+/// Faults: `faults` / `set_faults` take `kind[:probability][@route]` rules separated by commas (or the admin API's
+/// JSON array), e.g. `drop_after_commit@eko.initiate_refund` (commit the refund, then close the connection without
+/// answering) or `server_error:0.5`. Kinds: `latency`, `server_error`, `rate_limited`, `connection_reset`,
+/// `truncated_body`, `malformed_body`, `clock_skew`, `drop_after_commit`. Routes: `*`, `eko`, `paytm`, `upi360`,
+/// `eko.refund_otp`, `eko.initiate_refund`, `eko.inquiry`, `eko.pending_refunds`, `paytm.refund_apply`,
+/// `paytm.refund_status`, `upi360.refund`, `upi360.refund_status`. Draws are deterministic for a given seed;
+/// `set_faults("")` removes them all.
+///
+/// `stop()` it when done (idempotent; it also stops when garbage-collected); afterwards the methods that reach the
+/// server raise a configuration error (`field` `sandbox`). A bad port, seed, poll count or fault spec is an invalid
+/// input error naming the field. Needs the `sandbox` feature of the native library (on by default); not for
+/// production or mobile builds.
 #[derive(uniffi::Object)]
 pub struct Sandbox {
     handle: Mutex<Option<SandboxHandle>>,

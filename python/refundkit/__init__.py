@@ -384,37 +384,6 @@ def _sandbox_credentials_str(self: SandboxCredentials) -> str:
 setattr(SandboxCredentials, "__str__", _sandbox_credentials_str)
 setattr(SandboxCredentials, "__repr__", _sandbox_credentials_str)
 
-Sandbox.__doc__ = """An embedded local simulator of the Eko, Paytm and UPI Refund 360 APIs, for test suites and demos.
-
-``Sandbox.start(port=0, seed=42, polls_until_success=2, faults="")`` serves the providers' real paths on
-``127.0.0.1`` (``port=0``: any free port) from a background thread, with their authentication (Eko ``secret-key``,
-Paytm checksum, UPI RSA-PSS/JWS) and signed answers. Point the clients at it and nothing else changes:
-
-- Eko: ``EkoOptions(base_url=sandbox.eko_base_url(), initiator_id=..., user_code=...)``,
-- Paytm: ``PaytmOptions(mid=..., environment=PaytmEnvironment.STAGING, base_url=sandbox.base_url())``,
-- UPI Refund 360: ``Upi360Options(host=sandbox.base_url(), uri="n2", merchant_id=..., ...)``,
-
-with the keys of :meth:`credentials` (all test-only values) and :func:`builtin_transport` (plain ``http://`` is
-allowed to loopback addresses) or your own transport.
-
-Set up and inspect: :meth:`create_eko_transaction`, :meth:`create_paytm_order`, :meth:`create_upi_transaction` make
-refundable originals; :meth:`otp_for` is the OTP the Eko customer would read out (after ``send_refund_otp``);
-:meth:`ledger` lists every refund the sandbox committed (``money_moved`` is 1 unless a refund was paid twice).
-Paytm and UPI refunds answer PENDING (UPI sometimes DEEMED) for ``polls_until_success`` status polls, then SUCCESS.
-
-Faults: ``faults`` / :meth:`set_faults` take ``kind[:probability][@route]`` rules separated by commas (or the
-admin API's JSON array), e.g. ``"drop_after_commit@eko.initiate_refund"`` (commit the refund, then close the
-connection without answering) or ``"server_error:0.5"``. Kinds: ``latency``, ``server_error``, ``rate_limited``,
-``connection_reset``, ``truncated_body``, ``malformed_body``, ``clock_skew``, ``drop_after_commit``. Routes: ``*``,
-``eko``, ``paytm``, ``upi360``, ``eko.refund_otp``, ``eko.initiate_refund``, ``eko.inquiry``,
-``eko.pending_refunds``, ``paytm.refund_apply``, ``paytm.refund_status``, ``upi360.refund``,
-``upi360.refund_status``. Draws are deterministic for a given ``seed``. ``set_faults("")`` removes them all.
-
-Call :meth:`stop` when done (idempotent; also on garbage collection); afterwards the methods that reach the server
-raise :class:`ConfigurationError` (``field == "sandbox"``). A bad ``port`` or fault spec raises
-:class:`InvalidInputError` (``field`` ``"port"`` / ``"faults"``). Needs the ``sandbox`` feature of the native
-library (on by default); not for production.
-"""
 
 # PaytmWebhookError: the generated variants never pass a message to Exception, so str(e) is "" (or "field='x'").
 # Give them the Rust messages (which never contain the key or echo the body).

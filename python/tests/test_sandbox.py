@@ -103,20 +103,27 @@ def eko_flow(
     return sent, otp, blocking.refund(tid, otp, ref)
 
 
+def refund_through(
+    api: str, async_client: Any, blocking_client: Any, args: Tuple[Any, ...], request: Any
+) -> refundkit.RefundReport:
+    """One refund through the asyncio client or its blocking wrapper, built from the same arguments."""
+    if api == "asyncio":
+        return asyncio.run(async_client(*args).refund(request))
+    return blocking_client(*args).refund(request)
+
+
 def paytm_refund(
     sb: refundkit.Sandbox, apply: refundkit.PaytmRefundApply, api: str, merchant_key: Optional[str] = None
 ) -> refundkit.RefundReport:
-    if api == "asyncio":
-        return asyncio.run(refundkit.PaytmRefunds(*paytm_args(sb, merchant_key)).refund(apply))
-    return PaytmRefundsBlocking(*paytm_args(sb, merchant_key)).refund(apply)
+    args = paytm_args(sb, merchant_key)
+    return refund_through(api, refundkit.PaytmRefunds, PaytmRefundsBlocking, args, apply)
 
 
 def upi_refund(
     sb: refundkit.Sandbox, request: refundkit.Upi360RefundRequest, api: str, private_key_pem: Optional[str] = None
 ) -> refundkit.RefundReport:
-    if api == "asyncio":
-        return asyncio.run(refundkit.Upi360Refunds(*upi_args(sb, private_key_pem)).refund(request))
-    return Upi360RefundsBlocking(*upi_args(sb, private_key_pem)).refund(request)
+    args = upi_args(sb, private_key_pem)
+    return refund_through(api, refundkit.Upi360Refunds, Upi360RefundsBlocking, args, request)
 
 
 def upi_request(original: refundkit.SandboxUpiTransaction, refund_request_id: str) -> refundkit.Upi360RefundRequest:
