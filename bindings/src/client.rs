@@ -217,9 +217,12 @@ pub fn verify_paytm_with_key(raw_body: String, signature: String, merchant_key: 
 // ---------------------------------------------------------------------------------------------------------------
 // Attempt records
 
-/// Where attempt records of money-moving calls are kept until resolved. Records are JSON text without secrets;
-/// `key` is unique per provider and idempotency id. `save` must be durable when it returns: if it raises, the
-/// money-moving call is not sent.
+/// Where attempt records of money-moving calls are kept until resolved. Records are JSON text without secrets; `key`
+/// is exact and unique per (provider, account, reference) and safe as a file name. `save` must be durable when it
+/// returns: if it raises, the money-moving call is not sent.
+///
+/// refundkit serializes claims on records within this process (one worker per reference at a time). Several
+/// processes sharing one store need a store with atomic claims: use `directory_attempt_store` (one host).
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
 pub trait AttemptStore: Send + Sync {
@@ -231,57 +234,132 @@ pub trait AttemptStore: Send + Sync {
     async fn unresolved(&self) -> Result<Vec<String>, RefundkitError>;
 }
 
-struct StoreAdapter(Arc<dyn AttemptStore>);
+/// The core's store contract over an app's store: claims decided in this process under one lock, with the same rules
+/// as every store (`claim_decision`, `check_holder`); unreadable entries skipped and reported.
+struct StoreAdapter {
+    store: Arc<dyn AttemptStore>,
+    lock: tokio::sync::Mutex<()>,
+}
 
-#[async_trait::async_trait]
-impl core_client::AttemptStore for StoreAdapter {
-    async fn save(&self, record: &core_client::AttemptRecord) -> Result<(), String> {
-        self.0.save(record.key(), record.to_json()).await.map_err(|e| e.to_string())
+impl StoreAdapter {
+    async fn find(&self, key: &str) -> Result<Option<core_client::AttemptRecord>, core_client::StoreError> {
+        Ok(self.listing().await?.records.into_iter().find(|r| r.key() == key))
     }
 
-    async fn remove(&self, record: &core_client::AttemptRecord) -> Result<(), String> {
-        self.0.remove(record.key()).await.map_err(|e| e.to_string())
-    }
-
-    async fn unresolved(&self) -> Result<Vec<core_client::AttemptRecord>, String> {
-        let texts = self.0.unresolved().await.map_err(|e| e.to_string())?;
-        texts.iter().map(|t| core_client::AttemptRecord::from_json(t)).collect()
+    async fn listing(&self) -> Result<core_client::Listing, core_client::StoreError> {
+        let texts = self.store.unresolved().await.map_err(store_error)?;
+        let mut listing = core_client::Listing::default();
+        for (i, text) in texts.iter().enumerate() {
+            match core_client::AttemptRecord::from_json(text) {
+                Ok(r) => listing.records.push(r),
+                Err(problem) => listing.skipped.push((format!("entry {i}"), problem)),
+            }
+        }
+        Ok(listing)
     }
 }
 
-/// A store keeping one JSON file per record in `directory`, written atomically (temporary file, fsync, rename).
+fn store_error(e: RefundkitError) -> core_client::StoreError {
+    core_client::StoreError::new(format!("the app's attempt store failed: {e}"))
+}
+
+#[async_trait::async_trait]
+impl core_client::AttemptStore for StoreAdapter {
+    async fn claim(
+        &self,
+        record: &core_client::AttemptRecord,
+        request: core_client::ClaimRequest<'_>,
+    ) -> Result<core_client::Claim, core_client::StoreError> {
+        let _guard = self.lock.lock().await;
+        let stored = self.find(&record.key()).await?;
+        let (claim, write) = core_client::claim_decision(stored.as_ref(), record, request);
+        if let Some(w) = write {
+            self.store.save(w.key(), w.to_json()).await.map_err(store_error)?;
+        }
+        Ok(claim)
+    }
+
+    async fn update(
+        &self,
+        record: &core_client::AttemptRecord,
+        owner: &str,
+        now_ms: u64,
+    ) -> Result<(), core_client::StoreError> {
+        let _guard = self.lock.lock().await;
+        let stored = self.find(&record.key()).await?.ok_or_else(|| {
+            core_client::StoreError::new(format!("the attempt record for {} is gone", record.reference))
+        })?;
+        core_client::check_holder(&stored, owner, now_ms)?;
+        self.store.save(record.key(), record.to_json()).await.map_err(store_error)
+    }
+
+    async fn remove(
+        &self,
+        record: &core_client::AttemptRecord,
+        owner: &str,
+        now_ms: u64,
+    ) -> Result<(), core_client::StoreError> {
+        let _guard = self.lock.lock().await;
+        if let Some(stored) = self.find(&record.key()).await? {
+            core_client::check_holder(&stored, owner, now_ms)?;
+        }
+        self.store.remove(record.key()).await.map_err(store_error)
+    }
+
+    async fn list(&self) -> Result<core_client::Listing, core_client::StoreError> {
+        self.listing().await
+    }
+}
+
+/// A store keeping one JSON file per record in `directory`: atomic writes (a unique temporary file, fsync, rename),
+/// exact file names, claims that are atomic across processes on this host (an OS file lock), foreign files skipped.
 #[uniffi::export]
 pub fn directory_attempt_store(directory: String) -> Result<Arc<dyn AttemptStore>, RefundkitError> {
     let store = core_client::DirAttemptStore::new(directory)
-        .map_err(|reason| RefundkitError::Configuration { field: "directory".into(), reason })?;
-    Ok(Arc::new(CoreStore(Arc::new(store))))
+        .map_err(|e| RefundkitError::Configuration { field: "directory".into(), reason: e.0 })?;
+    Ok(builtin_store(Arc::new(store)))
 }
 
 /// An in-memory store (lost on restart; for tests).
 #[uniffi::export]
 pub fn memory_attempt_store() -> Arc<dyn AttemptStore> {
-    Arc::new(CoreStore(Arc::new(core_client::MemoryAttemptStore::default())))
+    builtin_store(Arc::new(core_client::MemoryAttemptStore::default()))
 }
 
+/// A core store seen from the app (its records readable as JSON), and handed back to a client as is.
 struct CoreStore(Arc<dyn core_client::AttemptStore>);
+
+/// The owner id the app acts as when it calls a built-in store's methods directly (never a client's).
+const APP_OWNER: &str = "app";
 
 #[async_trait::async_trait]
 impl AttemptStore for CoreStore {
-    async fn save(&self, _key: String, record_json: String) -> Result<(), RefundkitError> {
+    async fn save(&self, key: String, record_json: String) -> Result<(), RefundkitError> {
         let record = parse_record(&record_json)?;
-        self.0.save(&record).await.map_err(|reason| RefundkitError::Internal { reason })
+        if record.key() != key {
+            let reason = "the key is not the record's key".to_string();
+            return Err(RefundkitError::InvalidInput { field: "key".into(), reason });
+        }
+        let request = core_client::ClaimRequest { owner: APP_OWNER, now_ms: 0, lease_ms: 0, create: true };
+        // Create it if missing; otherwise replace it unless a client holds it.
+        match self.0.claim(&record, request).await.map_err(|e| RefundkitError::Store { reason: e.0 })? {
+            core_client::Claim::Held { owner, until_ms } => Err(RefundkitError::Store {
+                reason: format!("the record is claimed by {owner} until {until_ms}"),
+            }),
+            _ => self.0.update(&record, APP_OWNER, 0).await.map_err(|e| RefundkitError::Store { reason: e.0 }),
+        }
     }
 
     async fn remove(&self, key: String) -> Result<(), RefundkitError> {
-        let all = self.0.unresolved().await.map_err(|reason| RefundkitError::Internal { reason })?;
+        let all = self.0.unresolved().await.map_err(|e| RefundkitError::Store { reason: e.0 })?;
         for r in all.iter().filter(|r| r.key() == key) {
-            self.0.remove(r).await.map_err(|reason| RefundkitError::Internal { reason })?;
+            self.0.remove(r, APP_OWNER, 0).await.map_err(|e| RefundkitError::Store { reason: e.0 })?;
         }
         Ok(())
     }
 
     async fn unresolved(&self) -> Result<Vec<String>, RefundkitError> {
-        let all = self.0.unresolved().await.map_err(|reason| RefundkitError::Internal { reason })?;
+        let all = self.0.unresolved().await.map_err(|e| RefundkitError::Store { reason: e.0 })?;
         Ok(all.iter().map(|r| r.to_json()).collect())
     }
 }
@@ -318,6 +396,21 @@ pub struct RetryPolicy {
     /// Sign on the provider's time once an offset is measured.
     #[uniffi(default = false)]
     pub correct_clock: bool,
+    /// Eko's commit window in ms: after an unclear send, "not refunded" is not believed before it ends.
+    #[uniffi(default = 1800000)]
+    pub eko_commit_window_ms: i64,
+    /// Paytm's commit window in ms.
+    #[uniffi(default = 1800000)]
+    pub paytm_commit_window_ms: i64,
+    /// Refund 360's commit window in ms.
+    #[uniffi(default = 1800000)]
+    pub upi360_commit_window_ms: i64,
+    /// Consecutive "not found" answers after the window that prove a refund absent.
+    #[uniffi(default = 2)]
+    pub absence_confirmations: i32,
+    /// How long a claim on an attempt record lasts without renewal, in ms (a crashed worker's claim expires).
+    #[uniffi(default = 120000)]
+    pub claim_lease_ms: i64,
 }
 
 impl Default for RetryPolicy {
@@ -336,6 +429,11 @@ impl From<core_client::RetryPolicy> for RetryPolicy {
             max_retry_after_ms: p.max_retry_after.as_millis() as i64,
             clock_skew_threshold_ms: p.clock_skew_threshold.as_millis() as i64,
             correct_clock: p.correct_clock,
+            eko_commit_window_ms: p.commit_windows.eko.as_millis() as i64,
+            paytm_commit_window_ms: p.commit_windows.paytm.as_millis() as i64,
+            upi360_commit_window_ms: p.commit_windows.upi360.as_millis() as i64,
+            absence_confirmations: p.absence_confirmations as i32,
+            claim_lease_ms: p.claim_lease.as_millis() as i64,
         }
     }
 }
@@ -354,6 +452,13 @@ impl From<RetryPolicy> for core_client::RetryPolicy {
             max_retry_after: ms(p.max_retry_after_ms),
             clock_skew_threshold: ms(p.clock_skew_threshold_ms),
             correct_clock: p.correct_clock,
+            commit_windows: core_client::CommitWindows {
+                eko: ms(p.eko_commit_window_ms),
+                paytm: ms(p.paytm_commit_window_ms),
+                upi360: ms(p.upi360_commit_window_ms),
+            },
+            absence_confirmations: p.absence_confirmations.max(1) as u32,
+            claim_lease: ms(p.claim_lease_ms),
         }
     }
 }
@@ -373,6 +478,8 @@ pub struct RefundReport {
     pub resolved_by_inquiry: bool,
     /// Provider clock minus device clock in ms, from `Date` headers.
     pub clock_offset_ms: Option<i64>,
+    /// When the outcome is not final: the earliest time (Unix ms) asking again can settle it; `resume` then.
+    pub next_check_at_ms: Option<i64>,
     /// The attempt record (JSON) of a money-moving call; pass it to `resume` after a crash.
     pub record_json: Option<String>,
 }
@@ -386,6 +493,7 @@ impl From<core_client::Report> for RefundReport {
             money_moving_sends: r.money_moving_sends as i32,
             resolved_by_inquiry: r.resolved_by_inquiry,
             clock_offset_ms: r.clock_offset_ms,
+            next_check_at_ms: r.next_check_at_ms.map(|v| v as i64),
             record_json: r.record.map(|r| r.to_json()),
         }
     }
@@ -397,6 +505,9 @@ impl From<ClientError> for RefundkitError {
             ClientError::Invalid(e) => e.into(),
             ClientError::Signer(reason) => RefundkitError::Signer { reason },
             ClientError::Store(reason) => RefundkitError::Store { reason },
+            ClientError::ClaimedElsewhere { reference, until_ms } => {
+                RefundkitError::ClaimedElsewhere { reference, until_ms: until_ms as i64 }
+            }
             other => RefundkitError::Internal { reason: other.to_string() },
         }
     }
@@ -409,6 +520,32 @@ impl core_client::Sleeper for TokioSleeper {
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await
     }
+}
+
+/// The core store behind `store`: a built-in store is used directly (its claims stay atomic across processes); an
+/// app's store gets the in-process claim adapter.
+fn core_store(store: Arc<dyn AttemptStore>) -> Arc<dyn core_client::AttemptStore> {
+    // uniffi hands a built-in store back as the same Rust object (the same address); anything else is the app's.
+    let address = Arc::as_ptr(&store) as *const () as usize;
+    let builtin = BUILTIN_STORES.lock().ok().and_then(|mut stores| {
+        stores.retain(|(_, weak)| weak.strong_count() > 0);
+        stores.iter().find(|(a, _)| *a == address).and_then(|(_, weak)| weak.upgrade())
+    });
+    match builtin {
+        Some(core) => core.0.clone(),
+        None => Arc::new(StoreAdapter { store, lock: tokio::sync::Mutex::new(()) }),
+    }
+}
+
+/// The built-in stores handed out, by address.
+static BUILTIN_STORES: std::sync::Mutex<Vec<(usize, std::sync::Weak<CoreStore>)>> = std::sync::Mutex::new(Vec::new());
+
+fn builtin_store(store: Arc<dyn core_client::AttemptStore>) -> Arc<dyn AttemptStore> {
+    let core = Arc::new(CoreStore(store));
+    if let Ok(mut stores) = BUILTIN_STORES.lock() {
+        stores.push((Arc::as_ptr(&core) as *const () as usize, Arc::downgrade(&core)));
+    }
+    core
 }
 
 fn options(
@@ -427,7 +564,7 @@ fn options(
         o = o.signer(Arc::new(SignerAdapter(s)));
     }
     if let Some(s) = store {
-        o = o.store(Arc::new(StoreAdapter(s)));
+        o = o.store(core_store(s));
     }
     o
 }

@@ -66,6 +66,15 @@ pub enum RefundkitError {
         /// What the store reported.
         reason: String,
     },
+    /// Another worker (another process, or another client in this one) holds the claim on this reference's attempt
+    /// record until `until_ms`: it is working on the refund. Nothing was sent; ask again after `until_ms`.
+    #[error("the refund {reference} is being worked on by another worker until {until_ms}")]
+    ClaimedElsewhere {
+        /// The refund's reference (Eko `tid`, Paytm `refId`, Refund 360 `refundRequestId`).
+        reference: String,
+        /// When the other worker's claim expires (Unix ms) unless it renews it.
+        until_ms: i64,
+    },
     /// Something failed inside refundkit (e.g. the random number generator).
     #[error("internal error: {reason}")]
     Internal {

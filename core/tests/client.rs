@@ -5,7 +5,7 @@ mod support;
 
 use refundkit::client::{
     AttemptStore, ClientError, ClientOptions, DirAttemptStore, MemoryAttemptStore, RecordingSleeper, ReqwestTransport,
-    RetryPolicy, Signer, Transport, TransportError, TransportOptions,
+    RetryPolicy, Signer, StoreError, Transport, TransportError, TransportOptions,
 };
 use refundkit::eko::{EkoConfig, EkoRefunds, RefundRequest as EkoRefund, TransactionRef};
 use refundkit::paytm::{PaytmConfig, PaytmRefunds, RefundApply};
@@ -34,7 +34,11 @@ struct SteppingClock(AtomicU64);
 
 impl SteppingClock {
     fn new() -> Arc<Self> {
-        Arc::new(SteppingClock(AtomicU64::new(1_700_000_000_000)))
+        Self::at(1_700_000_000_000)
+    }
+
+    fn at(ms: u64) -> Arc<Self> {
+        Arc::new(SteppingClock(AtomicU64::new(ms)))
     }
 }
 
@@ -108,15 +112,37 @@ async fn eko_refund_without_an_answer_is_resolved_by_inquiry_never_resent() {
     }
 }
 
-/// The inquiry says the refund did not happen: final, and still nothing re-sent.
+/// The inquiry says the refund did not happen right after an unclear send: that proves nothing while the provider may
+/// still commit it (S2). Pending with the window's end as the next check, the record kept; after the window, two
+/// consistent answers make it final, and still nothing is re-sent.
 #[tokio::test]
-async fn eko_inquiry_showing_no_refund_is_final_failed() {
+async fn eko_inquiry_showing_no_refund_is_pending_inside_the_commit_window_and_final_after_it() {
     let server =
         Server::start(|r, _| if is_refund_post(r) { Action::Drop } else { Action::json(200, NOT_REFUNDED) }).await;
-    let (client, _) = eko(&server);
+    let store = Arc::new(MemoryAttemptStore::default());
+    let o = options(transport(2000), Arc::new(RecordingSleeper::default())).store(store.clone());
+    let client = EkoRefunds::new(eko_config(&server), o).unwrap();
     let report = client.refund(&EkoRefund::new("13192443", OTP)).await.unwrap();
-    assert_eq!((report.outcome.status, report.outcome.reason), (Status::Failed, Reason::NotRefunded));
+    assert_eq!((report.outcome.status, report.outcome.reason), (Status::Pending, Reason::NotRefunded));
+    assert_eq!(report.outcome.next_step, NextStep::PollLater);
+    let record = report.record.clone().unwrap();
+    let window_end = record.sent_at_ms.unwrap() + 30 * 60 * 1000;
+    assert_eq!(report.next_check_at_ms, Some(window_end));
+    assert_eq!(store.unresolved().await.unwrap(), vec![record.clone()], "the record stays, released");
+    assert!(record.claim.is_none());
     assert_eq!(refund_posts(&server), 1);
+
+    // After the window: a new process resumes the record; two consistent answers prove the refund absent.
+    let o = options(transport(2000), Arc::new(RecordingSleeper::default()))
+        .store(store.clone())
+        .clock(SteppingClock::at(window_end + 1));
+    let client = EkoRefunds::new(eko_config(&server), o).unwrap();
+    let report = client.resume(&record).await.unwrap();
+    assert_eq!((report.outcome.status, report.outcome.reason), (Status::Failed, Reason::NotRefunded));
+    assert_eq!(report.outcome.next_step, NextStep::RequestNewOtp);
+    assert_eq!(report.attempts, 2, "two confirmations");
+    assert!(store.unresolved().await.unwrap().is_empty(), "a proven outcome removes the record");
+    assert_eq!(refund_posts(&server), 1, "never re-sent");
 }
 
 /// A transport that fails with `NotSent` a given number of times, then answers.
@@ -312,7 +338,16 @@ async fn crash_between_send_and_answer_then_resume() {
     let record = &records[0];
     assert_eq!((record.provider.as_str(), record.reference.as_str()), ("eko", "13192443"));
     assert!(!record.to_json().contains(OTP), "the record holds no OTP");
+    // While the crashed client's claim (a lease) runs, nobody else works on the record (S5)...
     let o = options(transport(2000), Arc::new(RecordingSleeper::default())).store(store.clone());
+    let client = EkoRefunds::new(eko_config(&server), o).unwrap();
+    let e = client.resume(record).await.unwrap_err();
+    assert!(matches!(e, ClientError::ClaimedElsewhere { ref reference, .. } if reference == "13192443"), "{e:?}");
+    // ...and once it has expired, the new process takes the record over.
+    let after_lease = record.claim.as_ref().unwrap().until_ms + 1;
+    let o = options(transport(2000), Arc::new(RecordingSleeper::default()))
+        .store(store.clone())
+        .clock(SteppingClock::at(after_lease));
     let client = EkoRefunds::new(eko_config(&server), o).unwrap();
     let report = client.resume(record).await.unwrap();
     assert_eq!((report.outcome.status, report.outcome.reason), (Status::Succeeded, Reason::Refunded));
@@ -521,14 +556,21 @@ async fn a_failing_signer_or_store_stops_the_call_before_anything_is_sent() {
     struct Full;
     #[async_trait::async_trait]
     impl AttemptStore for Full {
-        async fn save(&self, _: &refundkit::client::AttemptRecord) -> Result<(), String> {
-            Err("disk full".into())
+        async fn claim(
+            &self,
+            _: &refundkit::client::AttemptRecord,
+            _: refundkit::client::ClaimRequest<'_>,
+        ) -> Result<refundkit::client::Claim, StoreError> {
+            Err(StoreError::new("disk full"))
         }
-        async fn remove(&self, _: &refundkit::client::AttemptRecord) -> Result<(), String> {
+        async fn update(&self, _: &refundkit::client::AttemptRecord, _: &str, _: u64) -> Result<(), StoreError> {
             Ok(())
         }
-        async fn unresolved(&self) -> Result<Vec<refundkit::client::AttemptRecord>, String> {
-            Ok(vec![])
+        async fn remove(&self, _: &refundkit::client::AttemptRecord, _: &str, _: u64) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn list(&self) -> Result<refundkit::client::Listing, StoreError> {
+            Ok(Default::default())
         }
     }
     let client =
@@ -570,12 +612,13 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
 #[tokio::test(flavor = "current_thread")]
 async fn logs_errors_and_reports_never_contain_secrets() {
     use tracing_subscriber::layer::SubscriberExt;
+    // A process-wide subscriber, not a thread-local one: with a thread-local default, another test thread that hits a
+    // callsite first can cache its interest as "never" and this test then misses its own events (a CI flake seen on a
+    // loaded machine). Globally, every callsite is always of interest. Lines of other tests running at the same time
+    // land in the capture too; they are held to the same no-secrets rule.
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::registry().with(capture.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests of this binary run on other threads without a subscriber; make sure no callsite keeps an
-    // interest cached as "never" from them.
-    tracing::callsite::rebuild_interest_cache();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(capture.clone()))
+        .expect("no other test of this binary installs a global subscriber");
     let mut texts = Vec::new();
 
     let server = Server::start(|r, n| {

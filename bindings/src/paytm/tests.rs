@@ -302,6 +302,7 @@ fn error_kind_and_field(e: &RefundkitError) -> (&'static str, &str) {
         RefundkitError::Internal { .. } => ("internal", ""),
         RefundkitError::Signer { .. } => ("signer", ""),
         RefundkitError::Store { .. } => ("store", ""),
+        RefundkitError::ClaimedElsewhere { .. } => ("claimed_elsewhere", ""),
     }
 }
 

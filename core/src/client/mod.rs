@@ -22,12 +22,17 @@
 //! were made. Logging goes through `tracing` (target `refundkit`) and never includes keys, signatures, OTPs,
 //! headers or bodies.
 
-mod attempt;
+mod engine;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 mod skew;
+mod store;
 
-pub use attempt::{AttemptRecord, AttemptStore, DirAttemptStore, MemoryAttemptStore, ATTEMPT_RECORD_VERSION};
+pub(crate) use engine::{record_for, Engine, Exchange, RefundAdapter, Tally};
+pub use store::{
+    check_holder, claim_decision, AttemptKey, AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest,
+    DirAttemptStore, Listing, MemoryAttemptStore, StoreError, ATTEMPT_RECORD_VERSION,
+};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{ReqwestTransport, TransportOptions};
 pub use skew::{parse_http_date, ClockOffset};
@@ -35,11 +40,10 @@ pub use skew::{parse_http_date, ClockOffset};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::outcome::{NextStep, Outcome, Provider, Reason, Status};
+use crate::outcome::{Outcome, Provider};
 use crate::random::RandomSource;
-use crate::sign::{SignatureRequest, UnsignedRequest};
+use crate::sign::SignatureRequest;
 use async_trait::async_trait;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -159,7 +163,43 @@ pub struct RetryPolicy {
     pub clock_skew_threshold: Duration,
     /// Sign with the provider's time (local time plus the measured offset) once an offset is known.
     pub correct_clock: bool,
+    /// How long after a money-moving request was sent (or acknowledged) the provider may still commit it. Until then a
+    /// "not found" / "not refunded" status proves nothing (S2 in `docs/safety.md`). Per provider.
+    pub commit_windows: CommitWindows,
+    /// After the commit window, how many consecutive "not found" answers make the refund provably absent (final
+    /// `Failed`). At least 1.
+    pub absence_confirmations: u32,
+    /// How long a claim on an attempt record lasts without renewal (the engine renews it before every request). A
+    /// crashed worker's claim expires after this; it must exceed the longest single request plus backoff wait.
+    pub claim_lease: Duration,
 }
+
+/// The providers' commit windows (see [`RetryPolicy::commit_windows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitWindows {
+    /// Eko: 30 minutes (Eko publishes no bound).
+    pub eko: Duration,
+    /// Paytm: 30 minutes (Paytm's own "record not found" grace period).
+    pub paytm: Duration,
+    /// Refund 360: 30 minutes (the PSP accepts a request up to 30 minutes after its `x-timestamp`).
+    pub upi360: Duration,
+}
+
+impl Default for CommitWindows {
+    fn default() -> Self {
+        CommitWindows { eko: DEFAULT_COMMIT_WINDOW, paytm: DEFAULT_COMMIT_WINDOW, upi360: DEFAULT_COMMIT_WINDOW }
+    }
+}
+
+impl CommitWindows {
+    /// The same window for every provider.
+    pub fn all(window: Duration) -> Self {
+        CommitWindows { eko: window, paytm: window, upi360: window }
+    }
+}
+
+/// The default commit window of every provider: 30 minutes.
+pub const DEFAULT_COMMIT_WINDOW: Duration = Duration::from_secs(30 * 60);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -171,11 +211,23 @@ impl Default for RetryPolicy {
             max_retry_after: Duration::from_secs(30),
             clock_skew_threshold: Duration::from_secs(30),
             correct_clock: false,
+            commit_windows: CommitWindows::default(),
+            absence_confirmations: 2,
+            claim_lease: Duration::from_secs(120),
         }
     }
 }
 
 impl RetryPolicy {
+    /// The commit window of `provider`.
+    pub fn commit_window_for(&self, provider: Provider) -> Duration {
+        match provider {
+            Provider::Eko => self.commit_windows.eko,
+            Provider::Paytm => self.commit_windows.paytm,
+            Provider::Upi360 => self.commit_windows.upi360,
+        }
+    }
+
     /// The wait before retry number `retry` (1-based): full jitter over `min(max_delay, base_delay · 2^(retry-1))`,
     /// or the server's `Retry-After` when that is longer. `None`: the server asked for a longer wait than
     /// [`RetryPolicy::max_retry_after`], so stop now.
@@ -210,9 +262,19 @@ pub enum ClientError {
     /// The delegated [`Signer`] failed. Nothing was sent.
     #[error("signer failed: {0}")]
     Signer(String),
-    /// The [`AttemptStore`] could not save the attempt record, so the money-moving call was not sent.
+    /// The [`AttemptStore`] failed before anything was sent (the attempt record could not be saved or claimed), so the
+    /// money-moving call was not sent.
     #[error("attempt store failed: {0}")]
     Store(String),
+    /// Another worker holds the claim on this reference's attempt record until `until_ms` (Unix ms): it is working on
+    /// it. Nothing was sent; ask again after `until_ms` or leave the reference to that worker.
+    #[error("the refund {reference} is being worked on by another worker until {until_ms}")]
+    ClaimedElsewhere {
+        /// The reference.
+        reference: String,
+        /// When the other worker's lease ends.
+        until_ms: u64,
+    },
 }
 
 /// What a client call did and where the refund stands.
@@ -234,281 +296,11 @@ pub struct Report {
     /// The latest offset between the provider's clock and ours, from its `Date` headers (provider minus local,
     /// milliseconds; ±1 s resolution).
     pub clock_offset_ms: Option<i64>,
+    /// When the outcome is not final: the earliest time (Unix ms) asking again can settle it (for a "not found" inside
+    /// the commit window, the window's end). `resume` the record then.
+    pub next_check_at_ms: Option<u64>,
     /// The attempt record of a money-moving call (persisted in the store until resolved).
     pub record: Option<AttemptRecord>,
-}
-
-/// A boxed, sendable future (what async interpreters return).
-pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-/// Wraps a synchronous interpretation.
-pub(crate) fn ready<'a>(outcome: Outcome) -> BoxFuture<'a, Outcome> {
-    Box::pin(std::future::ready(outcome))
-}
-
-/// The shared machinery of the three provider clients.
-pub(crate) struct Engine {
-    pub(crate) transport: Arc<dyn Transport>,
-    pub(crate) sleeper: Arc<dyn Sleeper>,
-    pub(crate) random: Arc<dyn RandomSource>,
-    pub(crate) signer: Option<Arc<dyn Signer>>,
-    pub(crate) store: Arc<dyn AttemptStore>,
-    pub(crate) policy: RetryPolicy,
-    pub(crate) clock: Arc<ClockOffset>,
-    pub(crate) provider: Provider,
-}
-
-/// One operation's bookkeeping.
-pub(crate) struct Tally {
-    pub(crate) attempts: AtomicU32,
-    pub(crate) money_moving_sends: AtomicU32,
-}
-
-impl Tally {
-    pub(crate) fn new() -> Self {
-        Tally { attempts: AtomicU32::new(0), money_moving_sends: AtomicU32::new(0) }
-    }
-}
-
-/// The answer to one send: an HTTP response, or why there is none.
-pub(crate) enum Answer {
-    Response(HttpResponse),
-    Failed(TransportError),
-}
-
-impl Engine {
-    /// Signs `unsigned` with the delegated signer, or with `local` (the provider's configured key).
-    pub(crate) async fn sign(
-        &self,
-        unsigned: UnsignedRequest,
-        local: impl FnOnce(UnsignedRequest) -> Result<HttpRequest, Error>,
-    ) -> Result<HttpRequest, ClientError> {
-        match &self.signer {
-            None => Ok(local(unsigned)?),
-            Some(signer) => {
-                let signature = signer.sign(unsigned.signature_request().clone()).await.map_err(ClientError::Signer)?;
-                Ok(unsigned.complete(&signature)?)
-            }
-        }
-    }
-
-    /// Sends once, records the provider's clock, and logs without secrets.
-    pub(crate) async fn send(
-        &self,
-        operation: &'static str,
-        reference: &str,
-        request: HttpRequest,
-        tally: &Tally,
-    ) -> Answer {
-        let attempt = tally.attempts.fetch_add(1, Ordering::SeqCst) + 1;
-        let method = request.method.as_str();
-        let path = url_path(&request.url);
-        tracing::debug!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, method, path, "sending");
-        match self.transport.send(request).await {
-            Ok(response) => {
-                if let Some(date) = response.header("date").and_then(parse_http_date) {
-                    self.clock.observe(date);
-                }
-                tracing::debug!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, http_status = response.status, "answered");
-                Answer::Response(response)
-            }
-            Err(mut e) => {
-                // A foreign transport's message may quote the URL (with its query) or run long: it goes into logs
-                // and outcomes, so only a scrubbed, bounded copy is kept.
-                e.message = scrub_transport_message(&e.message);
-                tracing::warn!(target: "refundkit", provider = self.provider.as_str(), operation, reference, attempt, kind = ?e.kind, error = %e.message, "no answer");
-                Answer::Failed(e)
-            }
-        }
-    }
-
-    /// A read: repeated while its outcome is indeterminate (and for `poll`, also while pending), with backoff;
-    /// each attempt is prepared and signed afresh.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn read<'i, P, L, I>(
-        &self,
-        operation: &'static str,
-        reference: &str,
-        budget: u32,
-        poll: bool,
-        tally: &Tally,
-        prepare: P,
-        local: L,
-        interpret: I,
-    ) -> Result<(Outcome, Option<HttpResponse>), ClientError>
-    where
-        P: Fn() -> Result<UnsignedRequest, Error> + Send + Sync,
-        L: Fn(UnsignedRequest) -> Result<HttpRequest, Error> + Send + Sync,
-        I: Fn(HttpResponse) -> BoxFuture<'i, Outcome> + Send + Sync,
-    {
-        let budget = budget.max(1);
-        let mut round = 0;
-        loop {
-            round += 1;
-            let request = self.sign(prepare()?, &local).await?;
-            let (outcome, retry_after, last) = match self.send(operation, reference, request, tally).await {
-                Answer::Response(r) => {
-                    let after = r.header("retry-after").and_then(|v| parse_retry_after(v, self.clock.local_now_ms()));
-                    (interpret(r.clone()).await, after, Some(r))
-                }
-                Answer::Failed(e) => {
-                    let sent = e.kind == TransportErrorKind::MaybeProcessed;
-                    (Outcome::no_answer(self.provider, sent, false, &e.message), None, None)
-                }
-            };
-            let outcome = self.flag_clock_skew(outcome);
-            let again = match outcome.status {
-                // Asking again cannot fix a configuration problem (a wrong key, a wrong URL).
-                Status::Indeterminate => outcome.next_step != NextStep::FixConfiguration,
-                Status::Pending => poll || outcome.reason == Reason::NotSent,
-                _ => false,
-            };
-            if !again || round >= budget {
-                self.log_outcome(operation, reference, &outcome);
-                return Ok((outcome, last));
-            }
-            match self.policy.backoff(round, retry_after, self.random.as_ref()) {
-                Some(wait) => self.sleeper.sleep(wait).await,
-                None => {
-                    self.log_outcome(operation, reference, &outcome);
-                    return Ok((outcome, last));
-                }
-            }
-        }
-    }
-
-    /// Sends a money-moving request: once, or again (same id, re-signed) only while it provably never left.
-    pub(crate) async fn send_money_moving<'i, P, L, I>(
-        &self,
-        operation: &'static str,
-        reference: &str,
-        tally: &Tally,
-        prepare: P,
-        local: L,
-        interpret: I,
-    ) -> Result<Outcome, ClientError>
-    where
-        P: Fn() -> Result<UnsignedRequest, Error> + Send + Sync,
-        L: Fn(UnsignedRequest) -> Result<HttpRequest, Error> + Send + Sync,
-        I: Fn(HttpResponse) -> BoxFuture<'i, Outcome> + Send + Sync,
-    {
-        let mut round = 0;
-        loop {
-            round += 1;
-            let request = self.sign(prepare()?, &local).await?;
-            tally.money_moving_sends.fetch_add(1, Ordering::SeqCst);
-            let outcome = match self.send(operation, reference, request, tally).await {
-                Answer::Response(r) => interpret(r).await,
-                Answer::Failed(e)
-                    if e.kind == TransportErrorKind::NotSent && round < self.policy.max_attempts.max(1) =>
-                {
-                    if let Some(wait) = self.policy.backoff(round, None, self.random.as_ref()) {
-                        self.sleeper.sleep(wait).await;
-                    }
-                    continue;
-                }
-                Answer::Failed(e) => {
-                    Outcome::no_answer(self.provider, e.kind == TransportErrorKind::MaybeProcessed, true, &e.message)
-                }
-            };
-            let outcome = self.flag_clock_skew(outcome);
-            self.log_outcome(operation, reference, &outcome);
-            return Ok(outcome);
-        }
-    }
-
-    /// An authentication refusal with a large measured offset is a clock problem, and says so.
-    fn flag_clock_skew(&self, mut outcome: Outcome) -> Outcome {
-        if outcome.reason != Reason::AuthOrClock {
-            return outcome;
-        }
-        if let Some(offset) = self.clock.offset_ms() {
-            if offset.unsigned_abs() > self.policy.clock_skew_threshold.as_millis() as u64 {
-                outcome.reason = Reason::ClockSkew;
-                outcome.warnings.push(format!(
-                    "the provider's clock is {offset} ms {} this device's: fix the device clock{}",
-                    if offset > 0 { "ahead of" } else { "behind" },
-                    if self.policy.correct_clock { " (later requests are signed on the provider's time)" } else { "" }
-                ));
-            }
-        }
-        outcome
-    }
-
-    fn log_outcome(&self, operation: &'static str, reference: &str, outcome: &Outcome) {
-        let codes: Vec<String> = outcome.raw.codes.iter().map(|c| format!("{}={}", c.name, c.value)).collect();
-        tracing::info!(
-            target: "refundkit",
-            provider = self.provider.as_str(),
-            operation,
-            reference,
-            status = outcome.status.as_str(),
-            reason = outcome.reason.as_str(),
-            next_step = outcome.next_step.as_str(),
-            http_status = outcome.raw.http_status,
-            codes = %codes.join(","),
-            "outcome"
-        );
-    }
-
-    /// Saves `record` before the money-moving call; a store failure stops the call.
-    pub(crate) async fn save(&self, record: &AttemptRecord) -> Result<(), ClientError> {
-        self.store.save(record).await.map_err(ClientError::Store)
-    }
-
-    /// Forgets `record` once its refund is final (or provably never sent); a store failure here is logged, not
-    /// returned (the refund is resolved; a stale record only costs one extra inquiry on the next resume).
-    pub(crate) async fn finish(&self, record: &AttemptRecord, outcome: &Outcome) {
-        if outcome.is_final() || outcome.reason == Reason::NotSent {
-            if let Err(e) = self.store.remove(record).await {
-                tracing::warn!(target: "refundkit", provider = self.provider.as_str(), reference = %record.reference, error = %e, "could not remove a resolved attempt record");
-            }
-        }
-    }
-
-    pub(crate) fn report(
-        &self,
-        outcome: Outcome,
-        reference: &str,
-        tally: &Tally,
-        resolved_by_inquiry: bool,
-        record: Option<AttemptRecord>,
-    ) -> Report {
-        let settled = outcome.is_final();
-        Report {
-            outcome,
-            reference: reference.to_string(),
-            attempts: tally.attempts.load(Ordering::SeqCst),
-            money_moving_sends: tally.money_moving_sends.load(Ordering::SeqCst),
-            resolved_by_inquiry: resolved_by_inquiry && settled,
-            clock_offset_ms: self.clock.offset_ms(),
-            record,
-        }
-    }
-}
-
-/// The attempt record of a money-moving `request` about to be sent.
-pub(crate) fn record_for(
-    provider: Provider,
-    operation: &str,
-    reference: &str,
-    request: &HttpRequest,
-    engine: &Engine,
-) -> AttemptRecord {
-    AttemptRecord {
-        version: ATTEMPT_RECORD_VERSION,
-        provider: provider.as_str().to_string(),
-        operation: operation.to_string(),
-        reference: reference.to_string(),
-        order_id: None,
-        original_upi_request_id: None,
-        original_merchant_request_id: None,
-        amount_paise: None,
-        created_at_ms: engine.clock.local_now_ms(),
-        method: request.method.as_str().to_string(),
-        url: request.url.split('?').next().unwrap_or_default().to_string(),
-        body_sha256: attempt::sha256_hex(&request.body),
-    }
 }
 
 /// Common construction options of the three provider clients.
@@ -528,6 +320,10 @@ pub struct ClientOptions {
     pub policy: RetryPolicy,
     /// The local clock (signing timestamps; corrected by the measured offset when the policy says so).
     pub clock: Arc<dyn Clock>,
+    /// This client's owner id in attempt-store claims (default: fresh and unique per client). Set it to a stable id
+    /// (a worker name) only if a restarted worker should take back its own claims at once instead of after their
+    /// lease; never give two live workers the same id.
+    pub owner: Option<String>,
 }
 
 impl ClientOptions {
@@ -542,6 +338,7 @@ impl ClientOptions {
             store: Arc::new(MemoryAttemptStore::default()),
             policy: RetryPolicy::default(),
             clock: Arc::new(crate::clock::SystemClock),
+            owner: None,
         }
     }
 
@@ -575,6 +372,12 @@ impl ClientOptions {
         self
     }
 
+    /// Uses `owner` as this client's owner id in attempt-store claims (see [`ClientOptions::owner`]).
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
     /// Uses `random` for jitter and salts.
     pub fn random(mut self, random: Arc<dyn RandomSource>) -> Self {
         self.random = random;
@@ -591,8 +394,19 @@ impl ClientOptions {
             policy: self.policy.clone(),
             clock: Arc::new(ClockOffset::new(self.clock.clone(), self.policy.correct_clock)),
             provider,
+            owner: self.owner.clone().unwrap_or_else(|| new_owner_id(self.random.as_ref())),
         }
     }
+}
+
+/// A fresh owner id: process id, a per-process counter and 8 random bytes (unique even with a fixed test random
+/// source, since the counter differs).
+fn new_owner_id(random: &dyn RandomSource) -> String {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut bytes = [0u8; 8];
+    let _ = random.fill(&mut bytes);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{seq}-{}", std::process::id(), crate::upi360::hex(&bytes))
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -605,7 +419,7 @@ impl std::fmt::Debug for ClientOptions {
 }
 
 /// The path of `url` without scheme, host or query (queries can carry customer numbers).
-fn url_path(url: &str) -> &str {
+pub(crate) fn url_path(url: &str) -> &str {
     let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
     let path = after_scheme.find('/').map(|i| &after_scheme[i..]).unwrap_or("/");
     path.split('?').next().unwrap_or(path)
@@ -613,7 +427,7 @@ fn url_path(url: &str) -> &str {
 
 /// A transport error's text with every URL's query and fragment removed, control characters replaced and the length
 /// capped at 200 characters.
-fn scrub_transport_message(message: &str) -> String {
+pub(crate) fn scrub_transport_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(220));
     let mut rest = message;
     while let Some(i) = rest.find("://") {
@@ -635,7 +449,7 @@ fn scrub_transport_message(message: &str) -> String {
 }
 
 /// `Retry-After` as delta-seconds or an HTTP date.
-fn parse_retry_after(value: &str, now_ms: u64) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now_ms: u64) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs.min(86_400)));

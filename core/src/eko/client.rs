@@ -1,11 +1,16 @@
-//! The Eko refund client (feature `client`): refund OTP, refund, inquiry and pending refunds under the refund
-//! policy of [`crate::client`].
+//! The Eko refund client (feature `client`): refund OTP, refund, inquiry and pending refunds. Eko's side of the
+//! refund engine ([`crate::client`]) lives here; every decision about money is the engine's.
 
 use super::{interpret_initiate_refund, interpret_inquiry, interpret_pending_refunds, interpret_refund_otp};
 use super::{Eko, EkoConfig, PendingRefunds, RefundRequest, TransactionRef};
-use crate::client::{ready, record_for, AttemptRecord, ClientError, ClientOptions, ClockOffset, Engine, Report, Tally};
+use crate::client::{
+    record_for, AttemptRecord, ClientError, ClientOptions, ClockOffset, Engine, Exchange, RefundAdapter, Report, Tally,
+};
 use crate::error::{Error, Problem};
-use crate::outcome::{Provider, Status};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::outcome::{NextStep, Outcome, Provider};
+use crate::sign::UnsignedRequest;
+use async_trait::async_trait;
 use std::sync::Arc;
 
 /// Eko refunds over a [`crate::client::Transport`].
@@ -35,6 +40,74 @@ impl std::fmt::Debug for EkoRefunds {
     }
 }
 
+/// One Eko request.
+enum Call<'a> {
+    RefundOtp(&'a str),
+    Refund(&'a RefundRequest),
+    Inquiry(TransactionRef),
+    PendingRefunds(&'a str),
+}
+
+struct EkoExchange<'a> {
+    eko: &'a Eko<Arc<ClockOffset>>,
+    call: Call<'a>,
+}
+
+#[async_trait]
+impl Exchange for EkoExchange<'_> {
+    fn operation(&self) -> &'static str {
+        match self.call {
+            Call::RefundOtp(_) => "refund_otp",
+            Call::Refund(_) => "initiate_refund",
+            Call::Inquiry(_) => "inquiry",
+            Call::PendingRefunds(_) => "pending_refunds",
+        }
+    }
+
+    fn prepare(&self) -> Result<UnsignedRequest, Error> {
+        match &self.call {
+            Call::RefundOtp(tid) => self.eko.prepare_refund_otp(tid),
+            Call::Refund(request) => self.eko.prepare_initiate_refund(request),
+            Call::Inquiry(reference) => self.eko.prepare_inquiry(reference),
+            Call::PendingRefunds(mobile) => self.eko.prepare_pending_refunds(mobile),
+        }
+    }
+
+    fn sign_locally(&self, unsigned: UnsignedRequest) -> Result<HttpRequest, Error> {
+        self.eko.sign(unsigned)
+    }
+
+    async fn interpret(&self, response: HttpResponse) -> Outcome {
+        match self.call {
+            Call::RefundOtp(_) => interpret_refund_otp(&response),
+            Call::Refund(_) => interpret_initiate_refund(&response),
+            Call::Inquiry(_) => interpret_inquiry(&response),
+            Call::PendingRefunds(_) => interpret_pending_refunds(&response).outcome,
+        }
+    }
+}
+
+/// Eko's side of one refund: Initiate Refund, resolved by Transaction Inquiry on the same `tid`.
+struct EkoRefund<'a> {
+    eko: &'a Eko<Arc<ClockOffset>>,
+    refund: Option<EkoExchange<'a>>,
+}
+
+impl RefundAdapter for EkoRefund<'_> {
+    fn money_moving(&self) -> Option<&dyn Exchange> {
+        self.refund.as_ref().map(|e| e as &dyn Exchange)
+    }
+
+    fn status(&self, record: &AttemptRecord) -> Box<dyn Exchange + '_> {
+        Box::new(EkoExchange { eko: self.eko, call: Call::Inquiry(TransactionRef::Tid(record.reference.clone())) })
+    }
+
+    fn next_step_when_absent(&self) -> NextStep {
+        // Eko's OTP is single-use: a refund proven absent needs a new OTP (same tid).
+        NextStep::RequestNewOtp
+    }
+}
+
 impl EkoRefunds {
     /// A client for `config`. With a delegated signer in `options`, the configuration's `access_key` may be empty.
     pub fn new(config: EkoConfig, options: ClientOptions) -> Result<Self, Error> {
@@ -48,61 +121,43 @@ impl EkoRefunds {
         &self.eko
     }
 
+    fn exchange<'a>(&'a self, call: Call<'a>) -> EkoExchange<'a> {
+        EkoExchange { eko: &self.eko, call }
+    }
+
     /// Get / Resend Refund OTP. Moves no money but texts the customer, so it is sent once (again only when it
     /// provably never left).
     pub async fn send_refund_otp(&self, tid: &str) -> Result<Report, ClientError> {
         let tally = Tally::new();
-        let outcome = self
-            .engine
-            .send_money_moving(
-                "refund_otp",
-                tid,
-                &tally,
-                || self.eko.prepare_refund_otp(tid),
-                |u| self.eko.sign(u),
-                |r| ready(interpret_refund_otp(&r)),
-            )
-            .await?;
-        let mut report = self.engine.report(outcome, tid, &tally, false, None);
-        report.money_moving_sends = 0;
-        Ok(report)
+        let outcome = self.engine.send_once(&self.exchange(Call::RefundOtp(tid)), tid, &tally).await?;
+        Ok(self.engine.report(outcome, tid, &tally, false, None, None))
     }
 
-    /// Initiate Refund with the customer's OTP. **Moves money**: the attempt record is saved first, the call is
-    /// sent once, and anything but a decisive answer is resolved by Transaction Inquiry on the same `tid`.
+    /// Initiate Refund with the customer's OTP. **Moves money**: the attempt record is saved (and claimed) first, the
+    /// call is sent at most once, and anything but a decisive answer is resolved by Transaction Inquiry on the same
+    /// `tid`. If an unresolved record for this `tid` already exists, nothing is sent: it is resolved by inquiry.
     pub async fn refund(&self, request: &RefundRequest) -> Result<Report, ClientError> {
         let first = self.eko.prepare_initiate_refund(request)?;
-        let record = record_for(Provider::Eko, "initiate_refund", &request.tid, first.unsigned(), &self.engine);
-        self.engine.save(&record).await?;
-        let tally = Tally::new();
-        let outcome = self
-            .engine
-            .send_money_moving(
-                "initiate_refund",
-                &request.tid,
-                &tally,
-                || self.eko.prepare_initiate_refund(request),
-                |u| self.eko.sign(u),
-                |r| ready(interpret_initiate_refund(&r)),
-            )
-            .await?;
-        self.settle(outcome, record, tally).await
+        let record = record_for(
+            Provider::Eko,
+            &self.eko.config.initiator_id,
+            "initiate_refund",
+            &request.tid,
+            first.unsigned(),
+            Some(&request.otp),
+        );
+        let adapter = EkoRefund { eko: &self.eko, refund: Some(self.exchange(Call::Refund(request))) };
+        self.engine.refund(&adapter, record).await
     }
 
     /// Drives an attempt record left by a crash (or an unresolved [`EkoRefunds::refund`]) to an outcome, by
     /// inquiry only.
     pub async fn resume(&self, record: &AttemptRecord) -> Result<Report, ClientError> {
         if record.provider != Provider::Eko.as_str() {
-            return Err(Error::InvalidInput {
-                field: "record",
-                problem: Problem::Format { expected: "an Eko record" },
-            }
-            .into());
+            let problem = Problem::Format { expected: "an Eko record" };
+            return Err(Error::InvalidInput { field: "record", problem }.into());
         }
-        let tally = Tally::new();
-        let outcome = self.poll(&record.reference, &tally).await?;
-        self.engine.finish(record, &outcome).await;
-        Ok(self.engine.report(outcome, &record.reference, &tally, true, Some(record.clone())))
+        self.engine.resume(&EkoRefund { eko: &self.eko, refund: None }, record).await
     }
 
     /// Transaction Inquiry, retried while indeterminate.
@@ -111,79 +166,21 @@ impl EkoRefunds {
         let id = match reference {
             TransactionRef::Tid(t) | TransactionRef::ClientRefId(t) => t.as_str(),
         };
-        let (outcome, _) = self
-            .engine
-            .read(
-                "inquiry",
-                id,
-                self.engine.policy.max_attempts,
-                false,
-                &tally,
-                || self.eko.prepare_inquiry(reference),
-                |u| self.eko.sign(u),
-                |r| ready(interpret_inquiry(&r)),
-            )
-            .await?;
-        Ok(self.engine.report(outcome, id, &tally, false, None))
+        let (outcome, _) = self.engine.read(&self.exchange(Call::Inquiry(reference.clone())), id, &tally).await?;
+        Ok(self.engine.report(outcome, id, &tally, false, None, None))
     }
 
     /// Get Pending Refunds for a customer, retried while indeterminate. The list is in the returned
     /// [`PendingRefunds`]; the report's outcome says whether it could be read.
     pub async fn pending_refunds(&self, customer_mobile: &str) -> Result<(Report, PendingRefunds), ClientError> {
         let tally = Tally::new();
-        let (outcome, last) = self
-            .engine
-            .read(
-                "pending_refunds",
-                customer_mobile,
-                self.engine.policy.max_attempts,
-                false,
-                &tally,
-                || self.eko.prepare_pending_refunds(customer_mobile),
-                |u| self.eko.sign(u),
-                |r| ready(interpret_pending_refunds(&r).outcome),
-            )
-            .await?;
+        let exchange = self.exchange(Call::PendingRefunds(customer_mobile));
+        let (outcome, last) = self.engine.read(&exchange, customer_mobile, &tally).await?;
         let pending = match &last {
             Some(r) => interpret_pending_refunds(r),
             None => PendingRefunds { outcome: outcome.clone(), transactions: Vec::new(), listed: false },
         };
-        Ok((self.engine.report(outcome, customer_mobile, &tally, false, None), pending))
-    }
-
-    async fn poll(&self, tid: &str, tally: &Tally) -> Result<crate::Outcome, ClientError> {
-        let reference = TransactionRef::Tid(tid.to_string());
-        let (outcome, _) = self
-            .engine
-            .read(
-                "inquiry",
-                tid,
-                self.engine.policy.max_polls,
-                true,
-                tally,
-                || self.eko.prepare_inquiry(&reference),
-                |u| self.eko.sign(u),
-                |r| ready(interpret_inquiry(&r)),
-            )
-            .await?;
-        Ok(outcome)
-    }
-
-    async fn settle(
-        &self,
-        outcome: crate::Outcome,
-        record: AttemptRecord,
-        tally: Tally,
-    ) -> Result<Report, ClientError> {
-        let tid = record.reference.clone();
-        let (outcome, by_inquiry) = match outcome.status {
-            Status::Succeeded | Status::Failed => (outcome, false),
-            // Nothing left this machine: the refund cannot have happened, and the record says so.
-            Status::Pending if outcome.reason == crate::Reason::NotSent => (outcome, false),
-            Status::Pending | Status::Indeterminate => (self.poll(&tid, &tally).await?, true),
-        };
-        self.engine.finish(&record, &outcome).await;
-        Ok(self.engine.report(outcome, &tid, &tally, by_inquiry, Some(record)))
+        Ok((self.engine.report(outcome, customer_mobile, &tally, false, None, None), pending))
     }
 }
 
