@@ -36,7 +36,6 @@ pub use interpret::{
     interpret, interpret_initiate_refund, interpret_inquiry, interpret_pending_refunds, interpret_refund_otp,
     PendingRefund, PendingRefunds,
 };
-pub(crate) use sign::secret_key_mac;
 pub use sign::{request_hash, secret_key};
 
 use crate::clock::{signing_time, Clock, SystemClock};

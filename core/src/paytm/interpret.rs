@@ -8,7 +8,7 @@
 //! none of Paytm's tables is [`Reason::UnknownCode`] and [`Status::Indeterminate`], never [`Status::Failed`]: a
 //! wrongly assumed failure invites a second refund under a new `refId`, a status query costs nothing.
 
-use super::raw_json::raw_object_member;
+use crate::crypto::json::raw_object_member;
 use crate::http::HttpResponse;
 use crate::money::Money;
 use crate::outcome::{

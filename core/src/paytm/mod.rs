@@ -34,7 +34,6 @@ pub mod checksum;
 #[cfg(feature = "client")]
 mod client;
 mod interpret;
-mod raw_json;
 mod webhook;
 
 #[cfg(feature = "client")]

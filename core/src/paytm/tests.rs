@@ -1,8 +1,8 @@
 //! Unit tests of the Paytm client: configuration, validation, wire assembly, interpretation, webhooks.
 
-use super::raw_json::raw_object_member;
 use super::*;
 use crate::clock::FixedClock;
+use crate::crypto::json::raw_object_member;
 use crate::outcome::{NextStep, Reason, Status};
 use crate::random::FixedRandom;
 
