@@ -191,6 +191,10 @@ pub struct PaytmOptions {
     /// How long after an accepted apply a status answer of 631 ("record not found") still reads as pending.
     #[uniffi(default = 1800000)]
     pub not_found_grace_period_ms: i64,
+    /// **Dangerous.** Read answers that carry no `head.signature` as if they were signed (default `false`: they are
+    /// untrusted and never final). Only for a test double that cannot sign; never in production.
+    #[uniffi(default = false)]
+    pub dangerously_accept_unsigned_responses: bool,
 }
 
 impl PaytmOptions {
@@ -217,6 +221,7 @@ impl PaytmOptions {
         // Negative values become 0: no comments allowed / no grace period (the cautious readings).
         c.comments_max_len = usize::try_from(self.comments_max_len).unwrap_or(0);
         c.not_found_grace_period_ms = u64::try_from(self.not_found_grace_period_ms).unwrap_or(0);
+        c.dangerously_accept_unsigned_responses = self.dangerously_accept_unsigned_responses;
         c
     }
 }

@@ -90,6 +90,7 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod clock;
+pub mod crypto;
 pub mod eko;
 pub mod error;
 pub mod http;

@@ -402,6 +402,78 @@ impl Outcome {
     }
 }
 
+/// Whether an answer's signature was checked, for the verdict rule ([`Evidence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authenticity {
+    /// The provider does not sign this kind of answer (Eko; documented unsigned error answers).
+    NotSigned,
+    /// Signed, and the signature verifies with the configured key.
+    Verified,
+    /// A signature is required and there is none (or it is empty, or the part it covers cannot be found).
+    Missing,
+    /// A signature is present and does not verify.
+    Invalid,
+    /// Verification was switched off by a `dangerously_*` configuration option: read as if verified.
+    SkippedByConfiguration,
+}
+
+/// What one answer proves: the inputs of the **verdict rule** every interpreter applies last.
+///
+/// The rule: a final verdict ([`Status::Succeeded`] or [`Status::Failed`]) only from an answer that
+///
+/// 1. came with an HTTP status the provider documents for that verdict (2xx unless documented otherwise),
+/// 2. was parsed strictly ([`crate::crypto::json::parse`]: no duplicate keys, bad escapes, lone surrogates,
+///    excessive nesting or size) and whose fields agree with each other,
+/// 3. is authenticated wherever the provider signs ([`Authenticity::Verified`], [`Authenticity::NotSigned`], or
+///    verification explicitly switched off).
+///
+/// Anything else is at most [`Status::Pending`] / [`Status::Indeterminate`]. The interpreters already decide every
+/// documented case this way; [`Evidence::enforce`] is the single backstop that makes a slip impossible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evidence {
+    /// The HTTP status is one the provider documents for a final verdict on this call.
+    pub documented_status: bool,
+    /// The body was read with the strict parser (or needed no body) and its fields agree.
+    pub readable: bool,
+    /// Whether the answer is authentic.
+    pub authenticity: Authenticity,
+    /// The next step when the verdict is withdrawn: [`NextStep::Inquire`] after a money-moving call,
+    /// [`NextStep::RetryLater`] or [`NextStep::Inquire`] after a read.
+    pub unknown_next: NextStep,
+}
+
+impl Evidence {
+    /// Applies the verdict rule: a final `outcome` that this evidence does not prove becomes
+    /// [`Status::Indeterminate`] (unreadable ⇒ [`Reason::UnreadableResponse`], unsigned ⇒
+    /// [`Reason::UntrustedResponse`], badly signed ⇒ [`Reason::SignatureInvalid`], undocumented HTTP status ⇒
+    /// [`Reason::ServerError`]), with a warning saying why. Non-final outcomes pass unchanged.
+    pub fn enforce(self, mut outcome: Outcome) -> Outcome {
+        if !outcome.is_final() {
+            return outcome;
+        }
+        let withdrawn = if !self.readable {
+            Some((Reason::UnreadableResponse, "the answer is not strictly readable or its fields disagree"))
+        } else if self.authenticity == Authenticity::Missing {
+            Some((Reason::UntrustedResponse, "the answer carries no signature"))
+        } else if self.authenticity == Authenticity::Invalid {
+            Some((Reason::SignatureInvalid, "the answer's signature does not verify"))
+        } else if !self.documented_status {
+            Some((Reason::ServerError, "the HTTP status is not one the provider documents for this verdict"))
+        } else {
+            None
+        };
+        if let Some((reason, why)) = withdrawn {
+            outcome
+                .warnings
+                .push(format!("verdict {} withheld: {why}; nothing in this answer is final", outcome.status.as_str()));
+            outcome.status = Status::Indeterminate;
+            outcome.reason = reason;
+            outcome.next_step = self.unknown_next;
+        }
+        outcome
+    }
+}
+
 /// Removes template tokens such as `{2} {3}` that some provider messages carry, and collapses white space.
 pub fn clean_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len());

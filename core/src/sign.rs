@@ -30,6 +30,7 @@
 //! # Ok::<(), refundkit::Error>(())
 //! ```
 
+use crate::crypto::rsa::RsaPrivateKey;
 use crate::error::{Error, Problem};
 use crate::http::HttpRequest;
 use crate::outcome::Provider;
@@ -37,6 +38,7 @@ use crate::random::RandomSource;
 use crate::secret::Secret;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use zeroize::Zeroizing;
 
 /// What a signature is computed with. Each provider uses exactly one per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,7 +157,7 @@ impl UnsignedRequest {
         check_shape(self.signature.algorithm, signature)?;
         let text = match self.encoding {
             Encoding::Base64 => STANDARD.encode(signature),
-            Encoding::Hex => crate::upi360::hex(signature),
+            Encoding::Hex => crate::crypto::hex::encode(signature),
             Encoding::Base64UrlNoPad => URL_SAFE_NO_PAD.encode(signature),
             // check_shape made sure this is base64 text.
             Encoding::Text => String::from_utf8_lossy(signature).into_owned(),
@@ -229,7 +231,7 @@ pub fn sign_locally(
             if key.is_empty() {
                 return Err(Error::Configuration { field: "access_key", problem: Problem::Missing });
             }
-            Ok(crate::eko::secret_key_mac(key.expose(), &request.message).to_vec())
+            Ok(eko_secret_key_mac(key.expose(), &[&request.message]).to_vec())
         }
         SignatureAlgorithm::PaytmChecksum => {
             let text = std::str::from_utf8(&request.message)
@@ -238,19 +240,26 @@ pub fn sign_locally(
             let random = random.unwrap_or(&os);
             Ok(crate::paytm::checksum::generate(text, key, random)?.into_bytes())
         }
-        SignatureAlgorithm::RsaPssSha256 => crate::upi360::RsaPrivateKey::from_pem(key)
+        SignatureAlgorithm::RsaPssSha256 => RsaPrivateKey::from_pem(key)
             .map_err(|p| Error::Configuration { field: "private_key_pem", problem: p })?
             .sign_pss_sha256(&request.message),
-        SignatureAlgorithm::RsaPkcs1Sha256 => crate::upi360::RsaPrivateKey::from_pem(key)
+        SignatureAlgorithm::RsaPkcs1Sha256 => RsaPrivateKey::from_pem(key)
             .map_err(|p| Error::Configuration { field: "private_key_pem", problem: p })?
             .sign_pkcs1_sha256(&request.message),
         SignatureAlgorithm::HmacSha256 => {
             if key.is_empty() {
                 return Err(Error::Configuration { field: "api_key", problem: Problem::Missing });
             }
-            Ok(crate::upi360::hmac_sha256_raw(key, &request.message).to_vec())
+            Ok(crate::crypto::hmac::sha256(key.expose().as_bytes(), &[&request.message]).to_vec())
         }
     }
+}
+
+/// The Eko `secret-key` recipe ([`SignatureAlgorithm::EkoSecretKey`]): HMAC-SHA256 keyed with the **base64 text**
+/// of the access key, over the concatenated `parts`.
+pub(crate) fn eko_secret_key_mac(access_key: &str, parts: &[&[u8]]) -> [u8; 32] {
+    let key = Zeroizing::new(STANDARD.encode(access_key.as_bytes()));
+    crate::crypto::hmac::sha256(key.as_bytes(), parts)
 }
 
 #[cfg(test)]

@@ -166,6 +166,7 @@ fn configuration_errors_name_the_setting_and_never_the_key() {
         token_type_checksum: false,
         comments_max_len: 50,
         not_found_grace_period_ms: 1_800_000,
+        dangerously_accept_unsigned_responses: false,
     };
     for (opts, key, field) in [
         (options(MID), "Test&Key#12345$@X", "merchant_key"),
@@ -285,6 +286,7 @@ fn vector_client(file: &Value, case: &Value) -> Result<Arc<PaytmClient>, Refundk
         token_type_checksum: c.get("token_type_checksum").and_then(Value::as_bool).unwrap_or(false),
         comments_max_len: c.get("comments_max_len").and_then(Value::as_i64).map_or(50, |n| n as i32),
         not_found_grace_period_ms: 1_800_000,
+        dangerously_accept_unsigned_responses: false,
     };
     let clock = case.get("now_ms").and_then(Value::as_i64).map(fixed_clock);
     let random = case

@@ -14,8 +14,8 @@ use super::Operation;
 use crate::http::HttpResponse;
 use crate::money::Money;
 use crate::outcome::{
-    clean_message, FieldError, NextStep, OtpDispatch, Outcome, Provider, ProviderCode, ProviderRaw, Reason,
-    RefundDetails, Status,
+    clean_message, Authenticity, Evidence, FieldError, NextStep, OtpDispatch, Outcome, Provider, ProviderCode,
+    ProviderRaw, Reason, RefundDetails, Status,
 };
 use serde_json::{Map, Value};
 
@@ -74,7 +74,10 @@ pub fn interpret(operation: Operation, response: &HttpResponse) -> Outcome {
 
 /// The parsed envelope. Only what the rules need.
 struct Envelope {
+    /// The body, strictly parsed ([`crate::crypto::json`]); `None` when it is not a strict JSON object.
     json: Option<Map<String, Value>>,
+    /// Why the body's fields disagree with each other, if they do (the answer then proves nothing).
+    conflict: Option<&'static str>,
     status: Option<i64>,
     response_status_id: Option<i64>,
     response_type_id: Option<i64>,
@@ -85,16 +88,21 @@ struct Envelope {
 
 impl Envelope {
     fn parse(response: &HttpResponse) -> Envelope {
-        let json = match serde_json::from_slice::<Value>(&response.body) {
-            Ok(Value::Object(map)) => Some(map),
-            _ => None,
-        };
+        // Strict: duplicate keys (`{"status":1,"status":0}`), bad escapes, lone surrogates, deep nesting and huge
+        // bodies make the whole answer unreadable rather than read one way or the other.
+        let json = crate::crypto::json::parse_object(&response.body).ok();
         let top = |name: &str| json.as_ref().and_then(|m| m.get(name));
         let data_field = |name: &str| json.as_ref().and_then(|m| m.get("data")).and_then(|d| d.get(name));
         let status = top("status").and_then(as_int);
         let response_status_id = top("response_status_id").and_then(as_int);
         let response_type_id = top("response_type_id").and_then(as_int);
-        let tx_status = top("tx_status").and_then(as_text).or_else(|| data_field("tx_status").and_then(as_text));
+        let top_tx = top("tx_status").and_then(as_text);
+        let data_tx = data_field("tx_status").and_then(as_text);
+        let conflict = match (&top_tx, &data_tx) {
+            (Some(a), Some(b)) if a.trim() != b.trim() => Some("tx_status and data.tx_status disagree"),
+            _ => None,
+        };
+        let tx_status = top_tx.or(data_tx);
         let message = top("message").and_then(|v| v.as_str()).map(str::to_string);
         let mut codes = Vec::new();
         for (name, value) in [
@@ -114,15 +122,29 @@ impl Envelope {
             message: message.as_deref().map(clean_message),
             raw_message: message.clone(),
         };
-        Envelope { json, status, response_status_id, response_type_id, tx_status, message, raw }
+        Envelope { json, conflict, status, response_status_id, response_type_id, tx_status, message, raw }
     }
 
     fn data(&self) -> Option<&Map<String, Value>> {
         self.json.as_ref()?.get("data")?.as_object()
     }
 
+    /// A `data` field as text; blank (empty or white space only) counts as absent: `"refund_tid":" "` confirms
+    /// nothing.
     fn data_text(&self, name: &str) -> Option<String> {
-        self.data()?.get(name).and_then(as_text).filter(|s| !s.is_empty())
+        self.data()?.get(name).and_then(as_text).filter(|s| !s.trim().is_empty())
+    }
+
+    /// The evidence this answer gives, for the verdict rule ([`Evidence::enforce`]).
+    fn evidence(&self, http_status: u16, operation: Operation) -> Evidence {
+        let http_decided = matches!(http_verdict(http_status, operation), HttpVerdict::Outcome(..));
+        Evidence {
+            // Eko documents 200 for answers with a body, and 403/404/405/415 as decisive refusals (spec §6.5).
+            documented_status: matches!(http_status, 200..=299 | 403 | 404 | 405 | 415),
+            readable: http_decided || (self.json.is_some() && self.conflict.is_none()),
+            authenticity: Authenticity::NotSigned,
+            unknown_next: unknown_next(operation),
+        }
     }
 
     fn has_code(&self, code: i64) -> bool {
@@ -217,12 +239,21 @@ enum HttpVerdict {
     Outcome(Status, Reason, NextStep),
 }
 
-fn http_verdict(status: u16, operation: Operation) -> HttpVerdict {
-    use HttpVerdict::Outcome as O;
-    let unknown_next = match operation {
+/// What to do when an answer to `operation` says nothing certain.
+fn unknown_next(operation: Operation) -> NextStep {
+    match operation {
         Operation::InitiateRefund | Operation::Inquiry => NextStep::Inquire,
         Operation::RefundOtp | Operation::PendingRefunds => NextStep::RetryLater,
-    };
+    }
+}
+
+/// The HTTP statuses Eko documents (spec §6.5): 2xx carries the answer; 403 (wrong `secret-key` or timestamp) and
+/// 404/405/415 (wrong URL, method, content type) are decisive refusals of a request that was not executed; 401 (the
+/// newer code table's authentication failure) is reported as [`Reason::AuthOrClock`] but is no verdict on the
+/// refund. Every other status (1xx, 3xx, other 4xx, 5xx, 600+) says nothing about the refund.
+fn http_verdict(status: u16, operation: Operation) -> HttpVerdict {
+    use HttpVerdict::Outcome as O;
+    let unknown_next = unknown_next(operation);
     // For read operations an HTTP error says nothing about the refund: its status stays unknown.
     let decisive = if operation == Operation::Inquiry || operation == Operation::PendingRefunds {
         Status::Indeterminate
@@ -232,9 +263,9 @@ fn http_verdict(status: u16, operation: Operation) -> HttpVerdict {
     match status {
         200..=299 => HttpVerdict::Body,
         403 => O(decisive, Reason::AuthOrClock, NextStep::FixConfiguration),
+        401 => O(Status::Indeterminate, Reason::AuthOrClock, NextStep::FixConfiguration),
+        404 | 405 | 415 => O(decisive, Reason::Configuration, NextStep::FixConfiguration),
         429 => O(Status::Indeterminate, Reason::RateLimited, unknown_next),
-        408 => O(Status::Indeterminate, Reason::ServerError, unknown_next),
-        400..=499 => O(decisive, Reason::Configuration, NextStep::FixConfiguration),
         _ => O(Status::Indeterminate, Reason::ServerError, unknown_next),
     }
 }
@@ -242,13 +273,21 @@ fn http_verdict(status: u16, operation: Operation) -> HttpVerdict {
 /// Interprets Get / Resend Refund OTP. No money moves on this call, so "unknown" means "safe to ask again later".
 pub fn interpret_refund_otp(response: &HttpResponse) -> Outcome {
     let env = Envelope::parse(response);
+    let outcome = interpret_refund_otp_rules(&env, response);
+    env.evidence(response.status, Operation::RefundOtp).enforce(outcome)
+}
+
+fn interpret_refund_otp_rules(env: &Envelope, response: &HttpResponse) -> Outcome {
     if let HttpVerdict::Outcome(s, r, n) = http_verdict(response.status, Operation::RefundOtp) {
         return env.outcome(s, r, n);
     }
+    if env.json.is_none() {
+        // Not strict JSON: nothing in it can be believed; asking again is safe (no money moves on this call).
+        return env.outcome(Status::Indeterminate, Reason::UnreadableResponse, NextStep::RetryLater);
+    }
     let Some(status) = env.status else {
-        // Not JSON, or JSON without `status` (Eko's "No key for Response").
-        let reason = if env.json.is_some() { Reason::Validation } else { Reason::UnreadableResponse };
-        return env.outcome(Status::Failed, reason, NextStep::FixInput);
+        // JSON without `status`: Eko's "No key for Response" (a missing or malformed parameter).
+        return env.outcome(Status::Failed, Reason::Validation, NextStep::FixInput);
     };
     let field_errors = env.field_errors();
     if !field_errors.is_empty() {
@@ -288,6 +327,11 @@ pub fn interpret_refund_otp(response: &HttpResponse) -> Outcome {
 /// [`Status::Indeterminate`] with [`NextStep::Inquire`].
 pub fn interpret_initiate_refund(response: &HttpResponse) -> Outcome {
     let env = Envelope::parse(response);
+    let outcome = interpret_initiate_refund_rules(&env, response);
+    env.evidence(response.status, Operation::InitiateRefund).enforce(outcome)
+}
+
+fn interpret_initiate_refund_rules(env: &Envelope, response: &HttpResponse) -> Outcome {
     if let HttpVerdict::Outcome(s, r, n) = http_verdict(response.status, Operation::InitiateRefund) {
         return env.outcome(s, r, n);
     }
@@ -318,7 +362,13 @@ pub fn interpret_initiate_refund(response: &HttpResponse) -> Outcome {
     if status == 0 {
         let tx = env.tx_status.as_deref().map(str::trim);
         let refunded = env.response_type_id == Some(74) || env.data_text("refund_tid").is_some() || tx == Some("4");
-        let o = if refunded {
+        // A success signal next to a tx_status that says otherwise: the answer disagrees with itself.
+        let conflicting = refunded && tx.is_some_and(|t| t != "4");
+        let o = if conflicting || env.conflict.is_some() {
+            let mut o = env.outcome(Status::Indeterminate, Reason::Unconfirmed, NextStep::Inquire);
+            o.warnings.push("the answer's fields disagree (refund confirmation vs tx_status): inquire".into());
+            o
+        } else if refunded {
             env.outcome(Status::Succeeded, Reason::Refunded, NextStep::Nothing)
         } else if tx == Some("1") {
             env.outcome(Status::Failed, Reason::Declined, NextStep::Nothing)
@@ -352,6 +402,11 @@ pub fn interpret_initiate_refund(response: &HttpResponse) -> Outcome {
 /// Interprets a Transaction Inquiry of the **original** transaction, as the state of its refund.
 pub fn interpret_inquiry(response: &HttpResponse) -> Outcome {
     let env = Envelope::parse(response);
+    let outcome = interpret_inquiry_rules(&env, response);
+    env.evidence(response.status, Operation::Inquiry).enforce(outcome)
+}
+
+fn interpret_inquiry_rules(env: &Envelope, response: &HttpResponse) -> Outcome {
     if let HttpVerdict::Outcome(s, r, n) = http_verdict(response.status, Operation::Inquiry) {
         return env.outcome(s, r, n);
     }
@@ -370,6 +425,11 @@ pub fn interpret_inquiry(response: &HttpResponse) -> Outcome {
         }
         // The inquiry itself failed: the refund's state is still unknown.
         return env.outcome(Status::Indeterminate, Reason::UnknownCode, NextStep::Inquire);
+    }
+    if let Some(why) = env.conflict {
+        let mut o = env.outcome(Status::Indeterminate, Reason::Unconfirmed, NextStep::Inquire);
+        o.warnings.push(format!("{why}: inquire again"));
+        return o;
     }
     let o = match env.tx_status.as_deref().map(str::trim) {
         Some("4") => env.outcome(Status::Succeeded, Reason::Refunded, NextStep::Nothing),
@@ -418,6 +478,12 @@ impl PendingRefunds {
 /// `data`, or the first array inside `data`, and takes each element's `tid`, `amount`, `timestamp` and `tx_status`.
 pub fn interpret_pending_refunds(response: &HttpResponse) -> PendingRefunds {
     let env = Envelope::parse(response);
+    let mut answer = pending_refunds_rules(&env, response);
+    answer.outcome = env.evidence(response.status, Operation::PendingRefunds).enforce(answer.outcome);
+    answer
+}
+
+fn pending_refunds_rules(env: &Envelope, response: &HttpResponse) -> PendingRefunds {
     if let HttpVerdict::Outcome(s, r, n) = http_verdict(response.status, Operation::PendingRefunds) {
         return PendingRefunds::unlisted(env.outcome(s, r, n));
     }
@@ -461,4 +527,87 @@ pub fn interpret_pending_refunds(response: &HttpResponse) -> PendingRefunds {
         });
     }
     PendingRefunds { listed: true, transactions, outcome }
+}
+
+#[cfg(test)]
+mod verdict_rule_tests {
+    use super::*;
+
+    fn r(status: u16, body: &str) -> HttpResponse {
+        HttpResponse::new(status, body)
+    }
+
+    #[test]
+    fn duplicate_keys_never_yield_a_verdict() {
+        // Last-key-wins would read this as status 0 + response_type_id 74: SUCCEEDED.
+        let o = interpret_initiate_refund(&r(200, r#"{"status":1,"status":0,"response_type_id":74}"#));
+        assert_eq!(
+            (o.status, o.reason, o.next_step),
+            (Status::Indeterminate, Reason::UnreadableResponse, NextStep::Inquire)
+        );
+        let o = interpret_inquiry(&r(200, r#"{"status":0,"data":{"x":1,"x":2},"tx_status":"4"}"#));
+        assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::UnreadableResponse));
+        let o = interpret_refund_otp(&r(200, r#"{"status":0,"status":0}"#));
+        assert_eq!(
+            (o.status, o.reason, o.next_step),
+            (Status::Indeterminate, Reason::UnreadableResponse, NextStep::RetryLater)
+        );
+        let p = interpret_pending_refunds(&r(200, r#"{"status":0,"status":0,"data":[]}"#));
+        assert!(!p.listed);
+        assert_eq!(p.outcome.reason, Reason::UnreadableResponse);
+    }
+
+    #[test]
+    fn blank_refund_tid_is_no_confirmation() {
+        for blank in ["", " ", "\\t", " \\n "] {
+            let body = format!(r#"{{"status":0,"data":{{"refund_tid":"{blank}"}}}}"#);
+            let o = interpret_initiate_refund(&r(200, &body));
+            assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::Unconfirmed), "{body}");
+            assert_eq!(o.refund.and_then(|d| d.refund_id), None);
+        }
+    }
+
+    #[test]
+    fn conflicting_fields_are_not_final() {
+        let o = interpret_initiate_refund(&r(200, r#"{"status":0,"response_type_id":74,"tx_status":"1"}"#));
+        assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::Unconfirmed));
+        let o = interpret_inquiry(&r(200, r#"{"status":0,"tx_status":"4","data":{"tx_status":"3"}}"#));
+        assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::Unconfirmed));
+        // Agreeing copies are fine.
+        let o = interpret_inquiry(&r(200, r#"{"status":0,"tx_status":"4","data":{"tx_status":4}}"#));
+        assert_eq!(o.status, Status::Succeeded);
+    }
+
+    #[test]
+    fn only_documented_http_statuses_give_verdicts() {
+        let success = r#"{"status":0,"response_type_id":74,"data":{"refund_tid":"1"}}"#;
+        for status in [100, 199, 300, 302, 304, 400, 401, 402, 409, 418, 422, 600, 999] {
+            for o in [interpret_initiate_refund(&r(status, success)), interpret_refund_otp(&r(status, "{}"))] {
+                assert_eq!(o.status, Status::Indeterminate, "HTTP {status}");
+            }
+        }
+        let o = interpret_initiate_refund(&r(401, ""));
+        assert_eq!(
+            (o.status, o.reason, o.next_step),
+            (Status::Indeterminate, Reason::AuthOrClock, NextStep::FixConfiguration)
+        );
+        // Documented refusals keep their spec verdicts.
+        assert_eq!(interpret_initiate_refund(&r(403, "")).status, Status::Failed);
+        assert_eq!(interpret_initiate_refund(&r(415, "")).reason, Reason::Configuration);
+        assert_eq!(interpret_initiate_refund(&r(201, success)).status, Status::Succeeded);
+    }
+
+    #[test]
+    fn hostile_json_is_unreadable() {
+        let deep = format!(r#"{{"status":0,"response_type_id":74,"x":{}{}}}"#, "[".repeat(200), "]".repeat(200));
+        for body in [
+            r#"{"status":0,"response_type_id":74,"x":"\q"}"#.to_string(),
+            r#"{"status":0,"response_type_id":74,"x":"\ud800"}"#.to_string(),
+            deep,
+            format!(r#"{{"status":0,"response_type_id":74,"x":"{}"}}"#, "a".repeat(crate::crypto::json::MAX_LEN)),
+        ] {
+            let o = interpret_initiate_refund(&r(200, &body));
+            assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::UnreadableResponse));
+        }
+    }
 }

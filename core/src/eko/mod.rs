@@ -36,7 +36,6 @@ pub use interpret::{
     interpret, interpret_initiate_refund, interpret_inquiry, interpret_pending_refunds, interpret_refund_otp,
     PendingRefund, PendingRefunds,
 };
-pub(crate) use sign::secret_key_mac;
 pub use sign::{request_hash, secret_key};
 
 use crate::clock::{signing_time, Clock, SystemClock};
@@ -222,7 +221,9 @@ pub struct RefundRequest {
     pub tid: String,
     /// The OTP the customer received (4 to 8 digits).
     pub otp: String,
-    /// The `otp_ref_id` from Get Refund OTP, when there was one. Sent verbatim.
+    /// The `otp_ref_id` from Get Refund OTP, when there was one. Sent verbatim ([`ApiFlavour::V3Json`]); the legacy
+    /// form has no such field, so [`ApiFlavour::LegacyForm`] refuses a request carrying one ([`Error::InvalidInput`]
+    /// naming `otp_ref_id`) instead of dropping it.
     pub otp_ref_id: Option<String>,
 }
 
@@ -393,6 +394,15 @@ impl<C: Clock> Eko<C> {
                 self.json(HttpMethod::Post, format!("/customer/payment/refund/{tid}"), &body)
             }
             ApiFlavour::LegacyForm => {
+                // The legacy refund form has no `otp_ref_id` field (spec §4.5: initiator_id, otp, state, user_code),
+                // and Eko answers undocumented parameters with "No key for Response": refuse it rather than drop it
+                // silently.
+                if request.otp_ref_id.is_some() {
+                    return Err(invalid(
+                        "otp_ref_id",
+                        Problem::Format { expected: "absent: the legacy refund form (v1/v2) has no otp_ref_id field" },
+                    ));
+                }
                 let fields = [
                     ("initiator_id", self.config.initiator_id.as_str()),
                     ("otp", request.otp.as_str()),
@@ -539,6 +549,20 @@ mod tests {
             r#"{"initiator_id":"9962981729","user_code":"20810200","otp":123456,"otp_ref_id":"a/b+c=","service_code":80,"state":1}"#
         );
         assert_eq!(r.method, HttpMethod::Post);
+    }
+
+    #[test]
+    fn legacy_form_refuses_otp_ref_id_instead_of_dropping_it() {
+        let mut c = EkoConfig::uat();
+        c.flavour = ApiFlavour::LegacyForm;
+        c.base_url = "https://staging.eko.in/ekoapi/v1".into();
+        let eko = Eko::with_clock(c, FixedClock(1_700_000_000_000)).unwrap();
+        let e = eko.build_initiate_refund(&RefundRequest::new("13192443", "123456").otp_ref_id("a/b+c=")).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+        assert_eq!(e.field(), Some("otp_ref_id"));
+        assert!(!e.to_string().contains("a/b+c="), "errors never echo inputs: {e}");
+        let ok = eko.build_initiate_refund(&RefundRequest::new("13192443", "123456")).unwrap();
+        assert_eq!(ok.body_text(), "initiator_id=9962981729&otp=123456&state=1&user_code=20810200");
     }
 
     #[test]

@@ -9,36 +9,12 @@
 //! mistake that earns an HTTP 403). Source: Eko, "How authentication works" (eps.eko.in/docs/how-auth-works) and
 //! developers.eko.in/docs/authentication; golden vector from ekoindia/eps-platform docs/sdk-golden-vector.md.
 
+use crate::sign::eko_secret_key_mac;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use zeroize::Zeroizing;
-
-type HmacSha256 = Hmac<Sha256>;
-
-/// The raw `secret-key` MAC over `message` (the timestamp text): HMAC-SHA256 keyed with base64(access_key).
-pub(crate) fn secret_key_mac(access_key: &str, message: &[u8]) -> [u8; 32] {
-    let key = Zeroizing::new(STANDARD.encode(access_key.as_bytes()));
-    let mut mac = match HmacSha256::new_from_slice(key.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
-    mac.update(message);
-    mac.finalize().into_bytes().into()
-}
 
 fn hmac_b64(access_key: &str, parts: &[&[u8]]) -> String {
-    let key = Zeroizing::new(STANDARD.encode(access_key.as_bytes()));
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.
-    let mut mac = match HmacSha256::new_from_slice(key.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
-    for part in parts {
-        mac.update(part);
-    }
-    STANDARD.encode(mac.finalize().into_bytes())
+    STANDARD.encode(eko_secret_key_mac(access_key, parts))
 }
 
 /// The `secret-key` header for a request signed at `timestamp_ms` (Unix milliseconds).

@@ -1,18 +1,27 @@
 //! Interpretation of Paytm Refund Apply and Refund Status answers into [`Outcome`]s (spec §6, §7).
 //!
-//! Order of the rules: HTTP status, then the envelope (the `body` cut out of the received text, spec §4), then the
-//! response signature (whenever `head.signature` is present; a failing one makes the answer untrusted), then
-//! `resultInfo.resultStatus`, then `resultInfo.resultCode`.
+//! Order of the rules: HTTP status (Paytm documents only 200), then the envelope (the whole document parsed strictly
+//! with [`crate::crypto::json`], the `body` cut out of the received text, spec §4), then the response signature
+//! (**required**: a missing one makes the answer untrusted unless
+//! [`super::PaytmConfig::dangerously_accept_unsigned_responses`] is set; a failing one always does), then
+//! `resultInfo.resultStatus`, then `resultInfo.resultCode`. The verdict rule ([`Evidence::enforce`]) is applied last.
+//!
+//! An answer whose signature is missing or does not verify is never final. Two documented shapes keep a useful
+//! next step: `TXN_FAILURE 330` (Paytm could not verify *our* checksum: the merchant key is probably wrong, and its
+//! answer cannot verify with that key either) is [`Reason::SignatureInvalid`] + [`NextStep::FixConfiguration`], and
+//! an unsigned `TXN_FAILURE 335` (unknown MID: Paytm has no key to sign with) is [`Reason::Configuration`] +
+//! [`NextStep::FixConfiguration`]; both [`Status::Indeterminate`].
 //!
 //! Deliberate deviation from spec §7.1.7/§7.2.6 ("TXN_FAILURE + any other code → Failed"): a `TXN_FAILURE` code in
 //! none of Paytm's tables is [`Reason::UnknownCode`] and [`Status::Indeterminate`], never [`Status::Failed`]: a
 //! wrongly assumed failure invites a second refund under a new `refId`, a status query costs nothing.
 
-use super::raw_json::raw_object_member;
+use crate::crypto::json::raw_object_member;
 use crate::http::HttpResponse;
 use crate::money::Money;
 use crate::outcome::{
-    clean_message, NextStep, Outcome, Provider, ProviderCode, ProviderRaw, Reason, RefundDetails, Status,
+    clean_message, Authenticity, Evidence, NextStep, Outcome, Provider, ProviderCode, ProviderRaw, Reason,
+    RefundDetails, Status,
 };
 use serde_json::{Map, Value};
 
@@ -54,6 +63,8 @@ struct Answer {
     /// The `body` object, parsed from exactly the bytes the signature covers.
     body: Option<Map<String, Value>>,
     signature: Signature,
+    /// [`super::PaytmConfig::dangerously_accept_unsigned_responses`].
+    accept_unsigned: bool,
     result_status: Option<String>,
     result_code: Option<String>,
     raw: ProviderRaw,
@@ -76,42 +87,50 @@ fn text_field(map: &Map<String, Value>, name: &str) -> Option<String> {
 /// Whether a signature verifies over a raw body: `verify(raw_body, signature)`.
 pub(super) type Verify<'a> = &'a dyn Fn(&str, &str) -> bool;
 
-/// The raw `body` substring and the `head.signature` of a signed envelope.
+/// The raw `body` substring and the `head.signature` of a signed envelope. `None` unless the whole document is
+/// strict JSON ([`crate::crypto::json::parse`]) with a `body` object and a non-empty string signature.
 pub(super) fn signature_parts(bytes: &[u8]) -> Option<(String, String)> {
+    let doc = crate::crypto::json::parse_object(bytes).ok()?;
     let text = std::str::from_utf8(bytes).ok()?;
     let raw_body = raw_object_member(text, "body")?;
-    let head = serde_json::from_str::<Value>(text).ok()?.get("head").cloned()?;
-    match head.get("signature") {
+    match doc.get("head").and_then(|h| h.get("signature")) {
         Some(Value::String(sig)) if !sig.is_empty() => Some((raw_body.to_string(), sig.clone())),
         _ => None,
     }
 }
 
-pub(super) fn open_envelope(text: &str, verify: Verify<'_>) -> (Option<Map<String, Value>>, Signature) {
+/// A received envelope: `None` when the document is not strict JSON (duplicate keys at any depth, a bad escape such
+/// as `"\q"`, a lone surrogate, nesting deeper than 64, more than 1 MiB). Then nothing in it is read, not even
+/// its signature: a wrong signature next to an unparseable `head` must never pass for an absent one.
+pub(super) fn open_envelope(bytes: &[u8], verify: Verify<'_>) -> Option<(Option<Map<String, Value>>, Signature)> {
+    let doc = crate::crypto::json::parse_object(bytes).ok()?;
+    let text = std::str::from_utf8(bytes).ok()?;
+    // The strict parse guarantees one `body` member; the scanner finds its exact bytes.
     let raw_body = raw_object_member(text, "body");
-    let head = serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("head").cloned());
-    let body = raw_body.and_then(|b| match serde_json::from_str::<Value>(b) {
-        Ok(Value::Object(m)) => Some(m),
+    let body = match (raw_body, doc.get("body")) {
+        (Some(_), Some(Value::Object(m))) => Some(m.clone()),
         _ => None,
-    });
-    let signature = match head.as_ref().and_then(|h| h.get("signature")) {
+    };
+    let signature = match doc.get("head") {
         None | Some(Value::Null) => Signature::Absent,
-        Some(Value::String(s)) if s.is_empty() => Signature::Absent,
-        Some(Value::String(sig)) => match raw_body {
-            Some(raw) if verify(raw, sig) => Signature::Valid,
-            _ => Signature::Invalid,
+        Some(Value::Object(head)) => match head.get("signature") {
+            None | Some(Value::Null) => Signature::Absent,
+            Some(Value::String(s)) if s.is_empty() => Signature::Absent,
+            Some(Value::String(sig)) => match raw_body {
+                Some(raw) if verify(raw, sig) => Signature::Valid,
+                _ => Signature::Invalid,
+            },
+            Some(_) => Signature::Invalid,
         },
+        // A head that is not an object cannot carry a signature we could check.
         Some(_) => Signature::Invalid,
     };
-    (body, signature)
+    Some((body, signature))
 }
 
 impl Answer {
-    fn parse(response: &HttpResponse, verify: Verify<'_>) -> Answer {
-        let (body, signature) = match std::str::from_utf8(&response.body) {
-            Ok(text) => open_envelope(text, verify),
-            Err(_) => (None, Signature::Absent),
-        };
+    fn parse(response: &HttpResponse, verify: Verify<'_>, accept_unsigned: bool) -> Answer {
+        let (body, signature) = open_envelope(&response.body, verify).unwrap_or((None, Signature::Absent));
         let result_info = body.as_ref().and_then(|b| b.get("resultInfo")).and_then(Value::as_object);
         let result_status = result_info.and_then(|r| text_field(r, "resultStatus"));
         let result_code = result_info.and_then(|r| text_field(r, "resultCode"));
@@ -156,8 +175,11 @@ impl Answer {
                 }
             }
         }
-        if body.is_some() && signature == Signature::Absent {
-            warnings.push("the response carries no signature; it was not verified".into());
+        if body.is_some() && signature == Signature::Absent && accept_unsigned {
+            warnings.push(
+                "the response carries no signature; read anyway because dangerously_accept_unsigned_responses is set"
+                    .into(),
+            );
         }
         let raw = ProviderRaw {
             provider: Provider::Paytm,
@@ -166,13 +188,34 @@ impl Answer {
             message: message.as_deref().map(clean_message),
             raw_message: message,
         };
-        Answer { body, signature, result_status, result_code, raw, warnings }
+        Answer { body, signature, accept_unsigned, result_status, result_code, raw, warnings }
+    }
+
+    /// What this answer proves, for [`Evidence::enforce`].
+    fn evidence(&self, http_status: u16) -> Evidence {
+        Evidence {
+            // Paytm documents HTTP 200 for every answer it means (spec §7: "non-200 HTTP → Indeterminate").
+            documented_status: http_status == 200,
+            readable: self.body.is_some() && self.result_status.is_some(),
+            authenticity: match (self.signature, self.accept_unsigned) {
+                (Signature::Valid, _) => Authenticity::Verified,
+                (Signature::Invalid, _) => Authenticity::Invalid,
+                (Signature::Absent, true) => Authenticity::SkippedByConfiguration,
+                (Signature::Absent, false) => Authenticity::Missing,
+            },
+            unknown_next: NextStep::Inquire,
+        }
     }
 
     fn outcome(&self, status: Status, reason: Reason, next: NextStep) -> Outcome {
         let mut o = Outcome::new(status, reason, next, self.raw.clone());
         o.warnings = self.warnings.clone();
-        if let (Some(b), Signature::Absent | Signature::Valid) = (&self.body, self.signature) {
+        let believed = match self.signature {
+            Signature::Valid => true,
+            Signature::Absent => self.accept_unsigned,
+            Signature::Invalid => false,
+        };
+        if let (Some(b), true) = (&self.body, believed) {
             let mut amount = |name: &str| {
                 let text = text_field(b, name)?;
                 match Money::parse_rupees(&text) {
@@ -231,13 +274,38 @@ impl Answer {
             }
             return Some(o);
         }
+        if self.signature == Signature::Absent && !self.accept_unsigned {
+            let failure = self.result_status.as_deref() == Some("TXN_FAILURE");
+            let (reason, next, why) = match self.result_code.as_deref() {
+                Some("330") if failure => (
+                    Reason::SignatureInvalid,
+                    NextStep::FixConfiguration,
+                    "the answer says 330 (checksum mismatch) and is unsigned: the merchant key is probably wrong",
+                ),
+                Some("335") if failure => (
+                    Reason::Configuration,
+                    NextStep::FixConfiguration,
+                    "the answer says 335 (invalid MID) and is unsigned (Paytm has no key for an unknown MID): check \
+                     the mid",
+                ),
+                _ => (Reason::UntrustedResponse, NextStep::Inquire, "the response carries no signature"),
+            };
+            let mut o = self.outcome(Status::Indeterminate, reason, next);
+            o.warnings.push(format!("{why}; its contents are untrusted"));
+            return Some(o);
+        }
         None
     }
 }
 
 /// Interprets the answer to a Refund Apply (spec §7.1).
-pub(super) fn interpret_refund_apply(response: &HttpResponse, verify: Verify<'_>) -> Outcome {
-    let a = Answer::parse(response, verify);
+pub(super) fn interpret_refund_apply(response: &HttpResponse, verify: Verify<'_>, accept_unsigned: bool) -> Outcome {
+    let a = Answer::parse(response, verify, accept_unsigned);
+    let o = refund_apply_rules(&a, response);
+    a.evidence(response.status).enforce(o)
+}
+
+fn refund_apply_rules(a: &Answer, response: &HttpResponse) -> Outcome {
     if let Some(o) = a.precheck(response.status, true) {
         return o;
     }
@@ -281,11 +349,23 @@ pub(super) fn interpret_refund_apply(response: &HttpResponse, verify: Verify<'_>
 pub(super) fn interpret_refund_status(
     response: &HttpResponse,
     verify: Verify<'_>,
+    accept_unsigned: bool,
     prior_apply: PriorApply,
     now_ms: Option<u64>,
     grace_period_ms: u64,
 ) -> Outcome {
-    let a = Answer::parse(response, verify);
+    let a = Answer::parse(response, verify, accept_unsigned);
+    let o = refund_status_rules(&a, response, prior_apply, now_ms, grace_period_ms);
+    a.evidence(response.status).enforce(o)
+}
+
+fn refund_status_rules(
+    a: &Answer,
+    response: &HttpResponse,
+    prior_apply: PriorApply,
+    now_ms: Option<u64>,
+    grace_period_ms: u64,
+) -> Outcome {
     if let Some(o) = a.precheck(response.status, false) {
         return o;
     }

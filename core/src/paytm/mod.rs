@@ -34,7 +34,6 @@ pub mod checksum;
 #[cfg(feature = "client")]
 mod client;
 mod interpret;
-mod raw_json;
 mod webhook;
 
 #[cfg(feature = "client")]
@@ -153,6 +152,11 @@ pub struct PaytmConfig {
     pub comments_max_len: usize,
     /// See [`DEFAULT_NOT_FOUND_GRACE_PERIOD_MS`].
     pub not_found_grace_period_ms: u64,
+    /// **Dangerous.** `false` (the default): an answer without `head.signature` is untrusted
+    /// ([`crate::Reason::UntrustedResponse`], never final), because anyone on the path could have written it.
+    /// `true`: unsigned answers are read as if signed (a wrong signature is still never believed). Only for a test
+    /// double that cannot sign; never in production, where a forged `TXN_FAILURE` invites a second refund.
+    pub dangerously_accept_unsigned_responses: bool,
 }
 
 impl PaytmConfig {
@@ -172,6 +176,7 @@ impl PaytmConfig {
             head: HeadFields::default(),
             comments_max_len: DEFAULT_COMMENTS_MAX_LEN,
             not_found_grace_period_ms: DEFAULT_NOT_FOUND_GRACE_PERIOD_MS,
+            dangerously_accept_unsigned_responses: false,
         }
     }
 
@@ -548,7 +553,11 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
     /// Like [`Paytm::interpret_refund_apply`], with the response signature verified elsewhere: `signature_valid`
     /// is the verdict on [`Paytm::response_signature_parts`] (ignored when the answer is unsigned).
     pub fn interpret_refund_apply_verified(&self, response: &HttpResponse, signature_valid: bool) -> Outcome {
-        interpret::interpret_refund_apply(response, &|_: &str, _: &str| signature_valid)
+        interpret::interpret_refund_apply(
+            response,
+            &|_: &str, _: &str| signature_valid,
+            self.config.dangerously_accept_unsigned_responses,
+        )
     }
 
     /// Like [`Paytm::interpret_refund_status`], with the response signature verified elsewhere.
@@ -561,6 +570,7 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
         interpret::interpret_refund_status(
             response,
             &|_: &str, _: &str| signature_valid,
+            self.config.dangerously_accept_unsigned_responses,
             prior_apply,
             signing_time(&self.clock).ok(),
             self.config.not_found_grace_period_ms,
@@ -573,7 +583,7 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
 
     /// Interprets the answer to a Refund Apply (spec §7.1).
     pub fn interpret_refund_apply(&self, response: &HttpResponse) -> Outcome {
-        interpret::interpret_refund_apply(response, &self.verifier())
+        interpret::interpret_refund_apply(response, &self.verifier(), self.config.dangerously_accept_unsigned_responses)
     }
 
     /// Interprets the answer to a Refund Status query (spec §7.2). `prior_apply` says what is known about the apply
@@ -582,6 +592,7 @@ impl<C: Clock, R: RandomSource> Paytm<C, R> {
         interpret::interpret_refund_status(
             response,
             &self.verifier(),
+            self.config.dangerously_accept_unsigned_responses,
             prior_apply,
             // A broken clock cannot prove the grace period is still running: it reads as over (the cautious side).
             signing_time(&self.clock).ok(),

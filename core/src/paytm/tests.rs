@@ -1,8 +1,8 @@
 //! Unit tests of the Paytm client: configuration, validation, wire assembly, interpretation, webhooks.
 
-use super::raw_json::raw_object_member;
 use super::*;
 use crate::clock::FixedClock;
+use crate::crypto::json::raw_object_member;
 use crate::outcome::{NextStep, Reason, Status};
 use crate::random::FixedRandom;
 
@@ -279,12 +279,96 @@ fn signed_responses_are_trusted_and_tampered_ones_are_not() {
     // Whitespace around the body object does not matter; its inner bytes do.
     let spaced = good.replace(r#""body":{"#, "\"body\" :\n {");
     assert_eq!(client().interpret_refund_apply(&resp(&spaced)).status, Status::Pending);
-    // Unsigned answers are interpreted, with a warning.
+    // Unsigned answers are untrusted by default...
     let unsigned = format!(r#"{{"head":{{}},"body":{body}}}"#);
     let o = client().interpret_refund_apply(&resp(&unsigned));
-    assert_eq!(o.status, Status::Pending);
+    assert_eq!(
+        (o.status, o.reason, o.next_step),
+        (Status::Indeterminate, Reason::UntrustedResponse, NextStep::Inquire)
+    );
     assert_eq!(o.raw.code("signature"), Some("absent"));
+    assert!(o.refund.is_none(), "untrusted details must not be reported");
+    // ... and read, with a warning, only when the dangerous option says so.
+    let mut config = PaytmConfig::staging(MID, KEY);
+    config.dangerously_accept_unsigned_responses = true;
+    let o = client_with(config).interpret_refund_apply(&resp(&unsigned));
+    assert_eq!(o.status, Status::Pending);
     assert!(o.warnings.iter().any(|w| w.contains("no signature")));
+}
+
+const FORGED_SUCCESS: &str =
+    r#"{"head":{"signature":"WRONG","x":"\q"},"body":{"resultInfo":{"resultStatus":"TXN_SUCCESS","resultCode":"10"}}}"#;
+
+#[test]
+fn forged_verdicts_with_an_unparseable_head_are_never_final() {
+    let c = client();
+    let deep_head = format!(
+        r#"{{"head":{{"signature":"WRONG","x":{}1{}}},"body":{{"resultInfo":{{"resultStatus":"TXN_SUCCESS","resultCode":"10"}}}}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let surrogate = FORGED_SUCCESS.replace("\\q", "\\ud800");
+    let failure = FORGED_SUCCESS.replace("TXN_SUCCESS", "TXN_FAILURE").replace("\"10\"", "\"600\"");
+    let dup = r#"{"head":{"signature":"WRONG","signature":""},"body":{"resultInfo":{"resultStatus":"TXN_SUCCESS","resultCode":"10"}}}"#;
+    for forged in [FORGED_SUCCESS, &deep_head, &surrogate, &failure, dup] {
+        for o in
+            [c.interpret_refund_status(&resp(forged), PriorApply::Unknown), c.interpret_refund_apply(&resp(forged))]
+        {
+            assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::UnreadableResponse), "{forged}");
+        }
+        // Even when unsigned answers are accepted, an unreadable one is not read.
+        let mut config = PaytmConfig::staging(MID, KEY);
+        config.dangerously_accept_unsigned_responses = true;
+        let o = client_with(config).interpret_refund_status(&resp(forged), PriorApply::Unknown);
+        assert!(!o.is_final(), "{forged}");
+    }
+    // Unsigned, well-formed verdicts are not final either.
+    for body in [
+        r#"{"resultInfo":{"resultStatus":"TXN_SUCCESS","resultCode":"10"}}"#,
+        r#"{"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"600"}}"#,
+        r#"{"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"620"}}"#,
+    ] {
+        for head in [r#"{}"#, r#"{"signature":""}"#, r#"{"signature":null}"#] {
+            let doc = format!(r#"{{"head":{head},"body":{body}}}"#);
+            let o = c.interpret_refund_status(&resp(&doc), PriorApply::Unknown);
+            assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::UntrustedResponse), "{doc}");
+        }
+        let doc = format!(r#"{{"body":{body}}}"#);
+        assert_eq!(c.interpret_refund_apply(&resp(&doc)).status, Status::Indeterminate);
+    }
+}
+
+#[test]
+fn unsigned_330_and_335_keep_their_configuration_hint_without_a_verdict() {
+    let c = client();
+    let r330 = r#"{"head":{},"body":{"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"330","resultMsg":"Paytm checksum mismatch."}}}"#;
+    for o in [c.interpret_refund_apply(&resp(r330)), c.interpret_refund_status(&resp(r330), PriorApply::Unknown)] {
+        assert_eq!(
+            (o.status, o.reason, o.next_step),
+            (Status::Indeterminate, Reason::SignatureInvalid, NextStep::FixConfiguration)
+        );
+    }
+    let r335 = r330.replace("330", "335").replace("Paytm checksum mismatch.", "Mid is invalid");
+    for o in [c.interpret_refund_apply(&resp(&r335)), c.interpret_refund_status(&resp(&r335), PriorApply::Unknown)] {
+        assert_eq!(
+            (o.status, o.reason, o.next_step),
+            (Status::Indeterminate, Reason::Configuration, NextStep::FixConfiguration)
+        );
+    }
+    // Signed, 330 on apply is the spec's Failed(SignatureInvalid).
+    let signed = signed_envelope(r#"{"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"330"}}"#);
+    assert_eq!(c.interpret_refund_apply(&resp(&signed)).status, Status::Failed);
+}
+
+#[test]
+fn only_http_200_gives_a_verdict() {
+    let signed = signed_envelope(r#"{"resultInfo":{"resultStatus":"TXN_SUCCESS","resultCode":"10"}}"#);
+    for status in [100, 199, 201, 204, 299, 300, 302, 304, 400, 401, 403, 404, 422, 499, 500, 600, 999] {
+        let o = client().interpret_refund_status(&HttpResponse::new(status, signed.as_str()), PriorApply::Unknown);
+        assert_eq!(o.status, Status::Indeterminate, "HTTP {status}");
+    }
+    let o = client().interpret_refund_status(&resp(&signed), PriorApply::Unknown);
+    assert_eq!(o.status, Status::Succeeded);
 }
 
 #[test]
@@ -348,6 +432,17 @@ fn webhooks_verify_before_parsing() {
     let unsigned = format!(r#"{{"head":{{}},"body":{body}}}"#);
     assert_eq!(c.parse_accept_refund_webhook(unsigned.as_bytes()), Err(WebhookError::SignatureMissing));
     assert_eq!(c.parse_accept_refund_webhook(b"not json"), Err(WebhookError::Unreadable));
+    // Strict JSON: a forged head next to a valid signed body, duplicate keys, bad escapes are unreadable.
+    let good = signed_envelope(body);
+    for broken in [
+        good.replacen(r#""version":"v1""#, r#""version":"\q""#, 1),
+        good.replacen(r#""version":"v1""#, r#""version":"v1","version":"v2""#, 1),
+        good.replacen(r#""status":"SUCCESS""#, r#""status":"SUCCESS","status":"FAILED""#, 1),
+        good.replacen(r#""version":"v1""#, r#""version":"\ud800""#, 1),
+    ] {
+        assert_eq!(c.parse_accept_refund_webhook(broken.as_bytes()), Err(WebhookError::Unreadable), "{broken}");
+        assert_eq!(c.parse_success_refund_webhook(broken.as_bytes()).unwrap_err(), WebhookError::Unreadable);
+    }
     let other_mid = body.replace(MID, "OTHERMID");
     assert_eq!(c.parse_accept_refund_webhook(signed_envelope(&other_mid).as_bytes()), Err(WebhookError::MidMismatch));
 }

@@ -163,8 +163,9 @@ fn check_mid(got: &str, mid: &str) -> Result<(), WebhookError> {
 
 /// A verified JSON envelope's `body`.
 fn verified_body(raw: &[u8], merchant_key: &Secret, mid: &str) -> Result<Map<String, Value>, WebhookError> {
-    let text = std::str::from_utf8(raw).map_err(|_| WebhookError::Unreadable)?;
-    let (body, signature) = open_envelope(text, &|raw: &str, sig: &str| checksum::verify(raw, merchant_key, sig));
+    // Strict JSON (crypto::json): a notification with duplicate keys, bad escapes or deep nesting is unreadable.
+    let (body, signature) = open_envelope(raw, &|raw: &str, sig: &str| checksum::verify(raw, merchant_key, sig))
+        .ok_or(WebhookError::Unreadable)?;
     match signature {
         Signature::Valid => {}
         Signature::Absent if body.is_none() => return Err(WebhookError::Unreadable),

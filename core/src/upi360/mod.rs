@@ -55,7 +55,8 @@ mod interpret;
 
 #[cfg(feature = "client")]
 pub use client::Upi360Refunds;
-pub(crate) use crypto::{hex, hmac_sha256_raw};
+#[cfg(feature = "client")]
+pub(crate) use crypto::hex;
 pub use crypto::{
     hmac_sha256, jws_flattened, signature_input, sorted_key_json, RsaPrivateKey, RsaPublicKey, SignatureEncoding,
 };

@@ -233,6 +233,9 @@ STATUS_ECHO = {"orderId": "OREDRID_98765", "mid": MID, "refId": "REFUNDID_98765"
                "txnAmount": "10.00", "refundAmount": "1.00"}
 
 
+RULE = "verdict rule (docs/interpretation.md): only a documented HTTP status, strict JSON and a verified signature give a verdict"
+
+
 def icase(name, operation, body_text, expect, *, status=200, prior=None, now=NOW, source):
     c = {"name": name, "operation": operation}
     if prior is not None:
@@ -414,10 +417,49 @@ def interpret():
               '{"head":{"signature":"ZRLX7MQ4eFb3ITQi53/f4xfFt7HEiKd/HNPszY3UHLJH"},"body":' +
               compact(ri("PENDING", "601", "x")) + "}",
               E("indeterminate", "signature_invalid", "inquire"), source="NV4"),
-        icase("apply: no signature (e.g. an error answer) is interpreted, with a warning", "refund_apply",
+        icase("apply: no signature is untrusted (signatures are required), never failed", "refund_apply",
               '{"head":{"responseTimestamp":"1"},"body":' + compact(ri("TXN_FAILURE", "619", "Invalid refund amount")) + "}",
-              E("failed", "validation", "fix_input", codes={"signature": "absent"}, warnings_contain="no signature"),
-              source="spec §4: verify whenever a signature is present"),
+              E("indeterminate", "untrusted_response", "inquire", codes={"signature": "absent"}),
+              source=RULE),
+    ]
+    # Verdict rule (docs/interpretation.md): forged or unprovable verdicts are never final.
+    forged_ok = compact(ri("TXN_SUCCESS", "10", "Refund Successfull"))
+    forged_fail = compact(ri("TXN_FAILURE", "600", "Invalid refund request or restricted by bank"))
+    for op, prior in [("refund_status", "unknown"), ("refund_apply", None)]:
+        for label, body in [("TXN_SUCCESS", forged_ok), ("TXN_FAILURE", forged_fail)]:
+            for what, head in [
+                ("a bad escape", '{"signature":"WRONG","x":"\\q"}'),
+                ("a lone surrogate", '{"signature":"WRONG","x":"\\ud800"}'),
+                ("200-deep nesting", '{"signature":"WRONG","x":' + "[" * 200 + "]" * 200 + "}"),
+                ("a duplicate signature key", '{"signature":"WRONG","signature":""}'),
+            ]:
+                cases.append(icase(f"{op}: forged {label} with a wrong signature and {what} in head is unreadable",
+                                   op, '{"head":' + head + ',"body":' + body + "}",
+                                   E("indeterminate", "unreadable_response", "inquire"), prior=prior, source=RULE))
+            for what, head in [("an empty head", "{}"), ("an empty signature", '{"signature":""}'),
+                               ("a null signature", '{"signature":null}')]:
+                cases.append(icase(f"{op}: unsigned {label} with {what} is untrusted", op,
+                                   '{"head":' + head + ',"body":' + body + "}",
+                                   E("indeterminate", "untrusted_response", "inquire"), prior=prior, source=RULE))
+        cases.append(icase(f"{op}: duplicate keys inside a signed body are unreadable", op,
+                           signed(dict(STATUS_ECHO, **ri("TXN_SUCCESS", "10", "ok"))).replace(
+                               '"resultCode":"10"', '"resultCode":"10","resultCode":"10"'),
+                           E("indeterminate", "unreadable_response", "inquire"), prior=prior, source=RULE))
+        for st in [100, 199, 201, 204, 300, 302, 304, 400, 401, 403, 422, 600, 999]:
+            cases.append(icase(f"{op}: HTTP {st} with a signed TXN_SUCCESS is no verdict", op,
+                               signed(dict(STATUS_ECHO, **ri("TXN_SUCCESS", "10", "ok"))),
+                               {"status": "indeterminate"}, status=st, prior=prior, source=RULE))
+        cases.append(icase(f"{op}: unsigned 330 keeps fix_configuration, no verdict", op,
+                           '{"head":{},"body":' + compact(ri("TXN_FAILURE", "330", "Paytm checksum mismatch.")) + "}",
+                           E("indeterminate", "signature_invalid", "fix_configuration"), prior=prior, source=RULE))
+        cases.append(icase(f"{op}: unsigned 335 (unknown mid, nothing to sign with) keeps fix_configuration", op,
+                           '{"head":{},"body":' + compact(ri("TXN_FAILURE", "335", "Mid is invalid")) + "}",
+                           E("indeterminate", "configuration", "fix_configuration"), prior=prior, source=RULE))
+        cases.append(icase(f"{op}: unknown fields do not change a signed answer", op,
+                           signed(dict(STATUS_ECHO, zzNew={"a": [1, 2]}, **ri("TXN_SUCCESS", "10", "ok"))),
+                           E("succeeded", "refunded", "nothing") if op == "refund_status"
+                           else E("pending", "unconfirmed", "poll_later"), prior=prior, source=RULE))
+    cases += [
         icase("status: braces and quotes inside strings do not confuse the raw-body matcher", "refund_status",
               signed(dict(good, refundReason='weird "}{" text \\ {"body":{}}')),
               E("succeeded", "refunded", "nothing", codes={"signature": "valid"}), prior="unknown",
@@ -454,6 +496,7 @@ def interpret():
 
 # ---------------------------------------------------------------------------------------------------- webhooks
 def webhooks():
+    RULE = "strict JSON (docs/interpretation.md): webhooks are read with the strict parser"
     accept = {"mid": MID, "orderId": "OREDRID_98765", "refId": "REFUNDID_98765", "refundId": "RF1", "txnId": TXN,
               "refundAmount": "1.00", "status": "SUCCESS", "acceptRefundTimestamp": "2024-01-01 10:00:00"}
     reject = dict(accept, status="FAILED", rejectRefundReasonCode="1",
@@ -504,6 +547,13 @@ def webhooks():
             w("accept refund without status", "accept_refund",
               signed({k: v for k, v in accept.items() if k != "status"}), error="missing_field", source="spec §9"),
             w("accept refund not JSON", "accept_refund", "status=SUCCESS", error="unreadable", source="spec §9"),
+            w("accept refund with a bad escape in head is unreadable", "accept_refund",
+              signed(accept).replace('"version":"v1"', '"version":"\\q"'), error="unreadable", source=RULE),
+            w("accept refund with duplicate keys in a signed body is unreadable", "accept_refund",
+              signed(accept).replace('"status":"SUCCESS"', '"status":"SUCCESS","status":"FAILED"'),
+              error="unreadable", source=RULE),
+            w("success refund with a lone surrogate in head is unreadable", "success_refund",
+              signed(success).replace('"version":"v1"', '"version":"\\ud800"'), error="unreadable", source=RULE),
             w("success refund", "success_refund", signed(success),
               {"order_id": "OREDRID_98765", "ref_id": "REFUNDID_98765", "refund_id": "RF1", "txn_id": TXN,
                "txn_amount_paise": 1000, "refund_amount_paise": 100, "total_refund_amount_paise": 100,
