@@ -74,19 +74,42 @@ impl core_client::Transport for TransportAdapter {
 }
 
 #[cfg(feature = "builtin-transport")]
-struct BuiltinTransport(core_client::ReqwestTransport);
+struct BuiltinTransport(Arc<core_client::ReqwestTransport>);
+
+/// The runtime the built-in transport's requests run on. A foreign caller (a Python coroutine awaiting
+/// `transport.send(...)` directly, a Kotlin coroutine, a Swift task) polls the future outside any tokio context, where
+/// reqwest would panic ("there is no reactor running"); the request runs here and only its result crosses back.
+#[cfg(feature = "builtin-transport")]
+fn transport_runtime() -> Result<&'static tokio::runtime::Runtime, TransportFailure> {
+    static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("refundkit-transport")
+                .enable_all()
+                .build()
+                .ok()
+        })
+        .as_ref()
+        .ok_or_else(|| TransportFailure::NotSent { reason: "the transport runtime could not start".into() })
+}
 
 #[cfg(feature = "builtin-transport")]
 #[async_trait::async_trait]
 impl HttpTransport for BuiltinTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         use core_client::Transport;
-        match self.0.send(request.into()).await {
-            Ok(r) => Ok(r.into()),
-            Err(e) if e.kind == core_client::TransportErrorKind::NotSent => {
+        let inner = self.0.clone();
+        let task = transport_runtime()?.spawn(async move { inner.send(request.into()).await });
+        match task.await {
+            Ok(Ok(r)) => Ok(r.into()),
+            Ok(Err(e)) if e.kind == core_client::TransportErrorKind::NotSent => {
                 Err(TransportFailure::NotSent { reason: e.message })
             }
-            Err(e) => Err(TransportFailure::MaybeProcessed { reason: e.message }),
+            Ok(Err(e)) => Err(TransportFailure::MaybeProcessed { reason: e.message }),
+            // The task panicked or was cancelled after it may have sent: assume the worst.
+            Err(_) => Err(TransportFailure::MaybeProcessed { reason: "the transport task failed".into() }),
         }
     }
 }
@@ -106,7 +129,7 @@ pub fn builtin_transport(
     if request_timeout_ms > 0 {
         options.request_timeout = Duration::from_millis(request_timeout_ms as u64);
     }
-    Ok(Arc::new(BuiltinTransport(core_client::ReqwestTransport::new(options)?)))
+    Ok(Arc::new(BuiltinTransport(Arc::new(core_client::ReqwestTransport::new(options)?))))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
