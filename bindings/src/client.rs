@@ -366,9 +366,9 @@ impl AttemptStore for CoreStore {
         let request = core_client::ClaimRequest { owner: APP_OWNER, now_ms: 0, lease_ms: 0, create: true };
         // Create it if missing; otherwise replace it unless a client holds it.
         match self.0.claim(&record, request).await.map_err(|e| RefundkitError::Store { reason: e.0 })? {
-            core_client::Claim::Held { owner, until_ms } => Err(RefundkitError::Store {
-                reason: format!("the record is claimed by {owner} until {until_ms}"),
-            }),
+            core_client::Claim::Held { owner, until_ms } => {
+                Err(RefundkitError::Store { reason: format!("the record is claimed by {owner} until {until_ms}") })
+            }
             _ => self.0.update(&record, APP_OWNER, 0).await.map_err(|e| RefundkitError::Store { reason: e.0 }),
         }
     }

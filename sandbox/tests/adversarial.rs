@@ -193,7 +193,8 @@ fn process(sandbox: &Sandbox, dir: &std::path::Path, clock: Arc<TestClock>) -> P
         ..Default::default()
     }))
     .unwrap();
-    let transport: Arc<dyn Transport> = Arc::new(CrashingTransport { inner: Arc::new(transport), crashes: crashes.clone() });
+    let transport: Arc<dyn Transport> =
+        Arc::new(CrashingTransport { inner: Arc::new(transport), crashes: crashes.clone() });
     let store = Arc::new(CrashingStore { inner: DirAttemptStore::new(dir).unwrap(), crashes: crashes.clone() });
     let options = || {
         let policy = RetryPolicy {
@@ -204,10 +205,14 @@ fn process(sandbox: &Sandbox, dir: &std::path::Path, clock: Arc<TestClock>) -> P
             ..RetryPolicy::default()
         };
         // Backoff waits are recorded, not slept: the run attacks the policy, not the wall clock.
-        ClientOptions { transport: transport.clone(), sleeper: Arc::new(RecordingSleeper::default()), ..builtin.clone() }
-            .policy(policy)
-            .store(store.clone())
-            .clock(clock.clone())
+        ClientOptions {
+            transport: transport.clone(),
+            sleeper: Arc::new(RecordingSleeper::default()),
+            ..builtin.clone()
+        }
+        .policy(policy)
+        .store(store.clone())
+        .clock(clock.clone())
     };
     Process {
         eko: EkoRefunds::new(common::eko_config(sandbox), options()).unwrap(),
@@ -432,13 +437,7 @@ async fn adversarial_schedules_never_lose_or_double_money() {
                 *counts.crashes.entry(format!("{point:?}")).or_default() += 1;
             }
             // What the app is left with: the most informative answer it got.
-            let last = s
-                .iter()
-                .rev()
-                .find(|x| matches!(x, Seen::Reported(..)))
-                .or(s.last())
-                .copied()
-                .unwrap();
+            let last = s.iter().rev().find(|x| matches!(x, Seen::Reported(..))).or(s.last()).copied().unwrap();
             let key = match last {
                 Seen::Reported(status, next) => format!("{status:?}/{next:?}"),
                 other => format!("{other:?}"),
@@ -476,7 +475,9 @@ async fn adversarial_schedules_never_lose_or_double_money() {
             Seen::Reported(Status::Pending | Status::Indeterminate, _) | Seen::Crashed(_) | Seen::ClaimedElsewhere
                 if m > 0 && !in_store.contains(reference) =>
             {
-                violations.push(format!("{reference}: money moved, not reported Succeeded, and its record is lost ({last:?})"))
+                violations.push(format!(
+                    "{reference}: money moved, not reported Succeeded, and its record is lost ({last:?})"
+                ))
             }
             Seen::Crashed(CrashPoint::BeforeSave) | Seen::NoOtp if m > 0 => {
                 violations.push(format!("{reference}: money moved although nothing was sent ({last:?})"))
@@ -504,7 +505,12 @@ async fn adversarial_schedules_never_lose_or_double_money() {
         let status = report.outcome.status;
         assert!(matches!(status, Status::Succeeded | Status::Failed), "{}: {:?}", record.reference, report.outcome);
         if status == Status::Failed {
-            assert_eq!(moved.get(&record.reference).copied().unwrap_or(0), 0, "{}: Failed with money moved", record.reference);
+            assert_eq!(
+                moved.get(&record.reference).copied().unwrap_or(0),
+                0,
+                "{}: Failed with money moved",
+                record.reference
+            );
         }
         finals.insert(record.reference.clone(), status);
     }

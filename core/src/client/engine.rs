@@ -216,7 +216,11 @@ impl Engine {
     /// A money-moving refund (S1–S6 of `docs/safety.md`): claims `record` (saving it) before anything is sent, sends
     /// the money-moving request at most once, resolves anything unclear by status, and keeps the record until a final
     /// outcome is proven. A reference whose record already exists is never sent again: it is resolved by status.
-    pub(crate) async fn refund(&self, adapter: &dyn RefundAdapter, record: AttemptRecord) -> Result<Report, ClientError> {
+    pub(crate) async fn refund(
+        &self,
+        adapter: &dyn RefundAdapter,
+        record: AttemptRecord,
+    ) -> Result<Report, ClientError> {
         let tally = Tally::new();
         let Some(exchange) = adapter.money_moving() else {
             return Err(ClientError::Store("a refund needs its money-moving request".into()));
@@ -287,7 +291,11 @@ impl Engine {
     }
 
     /// Resumes `record` (after a crash, or a refund left unresolved): by status only, never by sending the refund.
-    pub(crate) async fn resume(&self, adapter: &dyn RefundAdapter, record: &AttemptRecord) -> Result<Report, ClientError> {
+    pub(crate) async fn resume(
+        &self,
+        adapter: &dyn RefundAdapter,
+        record: &AttemptRecord,
+    ) -> Result<Report, ClientError> {
         let tally = Tally::new();
         let now = self.now();
         let claim = self
@@ -341,7 +349,8 @@ impl Engine {
                 self.renew(&mut record).await;
             }
             let status = adapter.status(&record);
-            let (outcome, retry_after, _, _) = self.exchange_once(status.as_ref(), &record.reference, tally, false).await?;
+            let (outcome, retry_after, _, _) =
+                self.exchange_once(status.as_ref(), &record.reference, tally, false).await?;
             let r = self.judge(adapter, &mut record, outcome);
             self.log_outcome(status.operation(), &record.reference, &r.outcome);
             let done = r.outcome.is_final()

@@ -29,13 +29,13 @@ mod skew;
 mod store;
 
 pub(crate) use engine::{record_for, Engine, Exchange, RefundAdapter, Tally};
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::{ReqwestTransport, TransportOptions};
+pub use skew::{parse_http_date, ClockOffset};
 pub use store::{
     check_holder, claim_decision, AttemptKey, AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest,
     DirAttemptStore, Listing, MemoryAttemptStore, StoreError, ATTEMPT_RECORD_VERSION,
 };
-#[cfg(feature = "reqwest")]
-pub use reqwest_transport::{ReqwestTransport, TransportOptions};
-pub use skew::{parse_http_date, ClockOffset};
 
 use crate::clock::Clock;
 use crate::error::Error;

@@ -298,7 +298,8 @@ pub fn claim_decision(
     record: &AttemptRecord,
     request: ClaimRequest<'_>,
 ) -> (Claim, Option<AttemptRecord>) {
-    let holder = ClaimHolder { owner: request.owner.to_string(), until_ms: request.now_ms.saturating_add(request.lease_ms) };
+    let holder =
+        ClaimHolder { owner: request.owner.to_string(), until_ms: request.now_ms.saturating_add(request.lease_ms) };
     match stored {
         None if request.create => {
             let mut new = record.clone();
@@ -411,7 +412,8 @@ impl DirAttemptStore {
     /// A store in `dir` (created if missing).
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir).map_err(|e| StoreError::new(format!("cannot create the attempt directory: {e}")))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StoreError::new(format!("cannot create the attempt directory: {e}")))?;
         Ok(DirAttemptStore { dir: Arc::new(dir) })
     }
 
@@ -560,7 +562,9 @@ impl AttemptStore for DirAttemptStore {
                 };
                 match read_record(&entry.path()) {
                     Ok(Some(r)) if r.attempt_key() == key => listing.records.push(r),
-                    Ok(Some(_)) => listing.skipped.push((name, "the record inside does not match its file name".into())),
+                    Ok(Some(_)) => {
+                        listing.skipped.push((name, "the record inside does not match its file name".into()))
+                    }
                     Ok(None) => {} // removed meanwhile
                     Err(e) => listing.skipped.push((name, e.0)),
                 }
@@ -683,10 +687,8 @@ mod tests {
 
     #[test]
     fn keys_are_exact_reversible_and_case_safe() {
-        let keys: Vec<String> = ["C.1", "C_1", "c1", "C1", "C@1", "C/1", "C%2e1", "C_2e1"]
-            .iter()
-            .map(|r| record(r).key())
-            .collect();
+        let keys: Vec<String> =
+            ["C.1", "C_1", "c1", "C1", "C@1", "C/1", "C%2e1", "C_2e1"].iter().map(|r| record(r).key()).collect();
         let mut lower: Vec<String> = keys.iter().map(|k| k.to_ascii_lowercase()).collect();
         lower.sort();
         lower.dedup();

@@ -149,7 +149,8 @@ impl PaytmRefunds {
             record_for(Provider::Paytm, &self.paytm.config.mid, "refund_apply", &apply.ref_id, first.unsigned(), None);
         record.order_id = Some(apply.order_id.clone());
         record.amount_paise = Some(apply.refund_amount.paise());
-        let adapter = PaytmRefund { client: self, apply: Some(PaytmExchange { client: self, call: Call::Apply(apply) }) };
+        let adapter =
+            PaytmRefund { client: self, apply: Some(PaytmExchange { client: self, call: Call::Apply(apply) }) };
         self.engine.refund(&adapter, record).await
     }
 

@@ -126,7 +126,8 @@ impl Upi360Refunds {
         record.original_upi_request_id = request.original_upi_request_id.clone();
         record.original_merchant_request_id = request.original_merchant_request_id.clone();
         record.amount_paise = Some(request.amount.paise());
-        let adapter = UpiRefund { upi: &self.upi, refund: Some(UpiExchange { upi: &self.upi, call: Call::Refund(request) }) };
+        let adapter =
+            UpiRefund { upi: &self.upi, refund: Some(UpiExchange { upi: &self.upi, call: Call::Refund(request) }) };
         self.engine.refund(&adapter, record).await
     }
 
