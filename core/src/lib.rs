@@ -79,10 +79,17 @@
 //! # Ok::<(), refundkit::Error>(())
 //! ```
 //!
+//! ## The refund engine (feature `client`)
+//!
+//! `client` adds the refund policy, written once for every provider: claim and save an attempt record, send a
+//! money-moving request at most once, resolve unclear answers by status with the same id, believe "not found" only
+//! after the provider's commit window, keep the record until a final outcome is proven. Its invariants (S1–S6) and
+//! the tests that prove each are in the repository's `docs/safety.md`.
+//!
 //! ## Non-features
 //!
-//! No HTTP client, no retries, no persistence in this crate's default build: those belong to the transport layer
-//! built on top, which must follow the outcomes' next steps.
+//! No HTTP client, no retries, no persistence in this crate's default build: those belong to the `client` feature or
+//! to a transport layer built on top, which must follow the outcomes' next steps.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
