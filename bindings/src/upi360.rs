@@ -17,14 +17,16 @@ use crate::{Clock, ClockAdapter, Header, HttpRequest, HttpResponse, Outcome, Ref
 // ---------------------------------------------------------------------------------------------------------------
 // Types
 
-/// `refundType`: `ONLINE` (instant credit over UPI; needs `merchant_refund_vpa`) or `OFFLINE` (NPCI's batch process,
-/// about 2 to 3 working days).
+/// `refundType`: `ONLINE` (instant credit over UPI; needs `merchant_refund_vpa`), `OFFLINE` (NPCI's batch process,
+/// about 2 to 3 working days) or `UDIR` (complaint-based, merchant level only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Upi360RefundType {
     /// `ONLINE`.
     Online,
     /// `OFFLINE`.
     Offline,
+    /// `UDIR` (complaint-based refund, merchant level only; needs `adj_code`).
+    Udir,
 }
 
 /// How a signature is written: lowercase hex (the default) or standard padded base64.
@@ -165,6 +167,9 @@ pub struct Upi360RefundRequest {
     /// signature over them, are exactly what you pass).
     #[uniffi(default = None)]
     pub udf_parameters: Option<String>,
+    /// `adjCode` of a `UDIR` refund (required there, refused otherwise); `adjFlag` `REF` is sent with it.
+    #[uniffi(default = None)]
+    pub adj_code: Option<String>,
 }
 
 /// A Refund Status query: your refund id plus one original id.
@@ -188,6 +193,7 @@ impl From<Upi360RefundType> for core_upi::RefundType {
         match t {
             Upi360RefundType::Online => core_upi::RefundType::Online,
             Upi360RefundType::Offline => core_upi::RefundType::Offline,
+            Upi360RefundType::Udir => core_upi::RefundType::Udir,
         }
     }
 }
@@ -222,6 +228,7 @@ impl From<Upi360RefundRequest> for core_upi::RefundRequest {
             merchant_refund_vpa: r.merchant_refund_vpa,
             remarks: r.remarks,
             udf_parameters: r.udf_parameters,
+            adj_code: r.adj_code,
         }
     }
 }
@@ -420,13 +427,14 @@ pub fn upi_verify_callback_signature(
     Ok(core_upi::verify_callback_signature(&key, &body, &signature, canonical(canonical_form)))
 }
 
-/// Parses a wire `refundType` (`ONLINE` | `OFFLINE`, exact case); anything else raises `InvalidInput` on field
+/// Parses a wire `refundType` (`ONLINE` | `OFFLINE` | `UDIR`, exact case); anything else raises `InvalidInput` on field
 /// `refundType`.
 #[uniffi::export]
 pub fn upi_refund_type_from_wire(value: String) -> Result<Upi360RefundType, RefundkitError> {
     Ok(match core_upi::RefundType::from_wire(&value)? {
         core_upi::RefundType::Online => Upi360RefundType::Online,
         core_upi::RefundType::Offline => Upi360RefundType::Offline,
+        core_upi::RefundType::Udir => Upi360RefundType::Udir,
     })
 }
 

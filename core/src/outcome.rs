@@ -565,6 +565,46 @@ mod tests {
     }
 
     #[test]
+    fn the_verdict_rule_withdraws_unproven_verdicts_only() {
+        let raw = ProviderRaw {
+            provider: Provider::Paytm,
+            http_status: 200,
+            codes: vec![],
+            message: None,
+            raw_message: None,
+        };
+        let final_ok = Outcome::new(Status::Succeeded, Reason::Refunded, NextStep::Nothing, raw.clone());
+        let final_no = Outcome::new(Status::Failed, Reason::Declined, NextStep::Nothing, raw.clone());
+        let pending = Outcome::new(Status::Pending, Reason::InProgress, NextStep::PollLater, raw);
+        let proven = Evidence {
+            documented_status: true,
+            readable: true,
+            authenticity: Authenticity::Verified,
+            unknown_next: NextStep::Inquire,
+        };
+        for auth in [Authenticity::Verified, Authenticity::NotSigned, Authenticity::SkippedByConfiguration] {
+            let e = Evidence { authenticity: auth, ..proven };
+            assert_eq!(e.enforce(final_ok.clone()), final_ok);
+            assert_eq!(e.enforce(final_no.clone()), final_no);
+        }
+        for (e, reason) in [
+            (Evidence { readable: false, ..proven }, Reason::UnreadableResponse),
+            (Evidence { authenticity: Authenticity::Missing, ..proven }, Reason::UntrustedResponse),
+            (Evidence { authenticity: Authenticity::Invalid, ..proven }, Reason::SignatureInvalid),
+            (Evidence { documented_status: false, ..proven }, Reason::ServerError),
+            (Evidence { documented_status: false, readable: false, ..proven }, Reason::UnreadableResponse),
+        ] {
+            for o in [final_ok.clone(), final_no.clone()] {
+                let got = e.enforce(o);
+                assert_eq!((got.status, got.reason, got.next_step), (Status::Indeterminate, reason, NextStep::Inquire));
+                assert!(got.warnings.iter().any(|w| w.contains("withheld")));
+            }
+            // Non-final outcomes pass unchanged.
+            assert_eq!(e.enforce(pending.clone()), pending);
+        }
+    }
+
+    #[test]
     fn template_tokens_are_removed() {
         assert_eq!(
             clean_message("OTP for failed transaction has been sent to customers mobile {2} {3}"),

@@ -61,6 +61,7 @@ fn online() -> Upi360RefundRequest {
         original_transaction_timestamp: None,
         merchant_refund_vpa: Some("refunds@parentbank".into()),
         udf_parameters: None,
+        adj_code: None,
     }
 }
 
@@ -144,6 +145,7 @@ fn refund_input(input: &Value) -> Result<Upi360RefundRequest, RefundkitError> {
         original_transaction_timestamp: opt(input, "original_transaction_timestamp"),
         merchant_refund_vpa: opt(input, "merchant_refund_vpa"),
         udf_parameters: opt(input, "udf_parameters"),
+        adj_code: opt(input, "adj_code"),
     })
 }
 

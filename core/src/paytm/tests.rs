@@ -446,3 +446,12 @@ fn webhooks_verify_before_parsing() {
     let other_mid = body.replace(MID, "OTHERMID");
     assert_eq!(c.parse_accept_refund_webhook(signed_envelope(&other_mid).as_bytes()), Err(WebhookError::MidMismatch));
 }
+
+#[test]
+fn refund_arn_json_form_refuses_duplicate_keys() {
+    let c = client();
+    let params = r#"{"MID":"INTEGR7769XXXXXX9383","ORDERID":"O1","ARN":"1","ARN":"2","CHECKSUMHASH":"x"}"#;
+    assert_eq!(c.parse_refund_arn_webhook(params.as_bytes()).unwrap_err(), WebhookError::Unreadable);
+    let form = "MID=INTEGR7769XXXXXX9383&ORDERID=O1&ARN=1&ARN=2&CHECKSUMHASH=x";
+    assert_eq!(c.parse_refund_arn_webhook(form.as_bytes()).unwrap_err(), WebhookError::Unreadable);
+}

@@ -241,7 +241,8 @@ pub(super) fn parse_params(raw: &[u8]) -> Result<BTreeMap<String, Option<String>
     let text = std::str::from_utf8(raw).map_err(|_| WebhookError::Unreadable)?.trim();
     let mut out = BTreeMap::new();
     if text.starts_with('{') {
-        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        // Strict JSON: serde_json alone would silently keep the last of two duplicate keys.
+        let Ok(map) = crate::crypto::json::parse_object(text.as_bytes()) else {
             return Err(WebhookError::Unreadable);
         };
         for (k, v) in map {

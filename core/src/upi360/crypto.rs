@@ -127,13 +127,13 @@ pub(crate) enum JwsError {
 /// Verifies a flattened JWS JSON object signed RS256 and returns its payload bytes. With no key (verification
 /// switched off) the payload is returned unverified.
 pub(crate) fn jws_verify(key: Option<&RsaPublicKey>, body: &[u8]) -> Result<Vec<u8>, JwsError> {
-    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else { return Err(JwsError::NotJws) };
+    let Ok(obj) = crate::crypto::json::parse_object(body) else { return Err(JwsError::NotJws) };
     let field = |n: &str| obj.get(n).and_then(Value::as_str);
     let (Some(protected), Some(payload), Some(sig)) = (field("protected"), field("payload"), field("signature")) else {
         return Err(JwsError::NotJws);
     };
     let decode = |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).map_err(|_| JwsError::BadSignature);
-    let header: Value = serde_json::from_slice(&decode(protected)?).map_err(|_| JwsError::BadSignature)?;
+    let header = crate::crypto::json::parse(&decode(protected)?).map_err(|_| JwsError::BadSignature)?;
     if header.get("alg").and_then(Value::as_str) != Some("RS256") {
         return Err(JwsError::BadSignature);
     }
@@ -146,9 +146,10 @@ pub(crate) fn jws_verify(key: Option<&RsaPublicKey>, body: &[u8]) -> Result<Vec<
 }
 
 /// Compact JSON with every object's keys sorted (by UTF-8 bytes, which is code-point order), numbers written as
-/// received: the "sorted JSON of the response body" of the KOTAK_BIZ spec. `None` if `body` is not JSON.
+/// received: the "sorted JSON of the response body" of the KOTAK_BIZ spec. `None` if `body` is not strict JSON
+/// ([`crate::crypto::json::parse`]: a document with duplicate keys has no single sorted form).
 pub fn sorted_key_json(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
+    let value: Value = crate::crypto::json::parse(body).ok()?;
     let mut out = String::with_capacity(body.len());
     write_sorted(&value, &mut out);
     Some(out)

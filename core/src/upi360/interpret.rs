@@ -2,19 +2,28 @@
 //!
 //! Order, first match wins:
 //!
-//! 1. HTTP 401 ⇒ signature or credentials rejected: [`Reason::AuthOrClock`], nothing executed. HTTP 5xx, 408, 429 ⇒
-//!    [`Status::Indeterminate`].
+//! 1. HTTP 401 ⇒ signature or credentials rejected: [`Reason::AuthOrClock`], nothing executed (spec §8.3; the only
+//!    non-2xx status the spec gives a verdict). HTTP 5xx, 408, 429 ⇒ [`Status::Indeterminate`].
 //! 2. Authenticity. Mode A: `x-response-signature` (RSA-PSS-SHA256, hex) over the sorted-key JSON or the raw body, as
 //!    configured. Mode B: the response JWS (RS256). A 2xx answer that is unsigned or badly signed is
-//!    [`Reason::UntrustedResponse`] (indeterminate; re-query), never a refund failure. Non-2xx answers are read even
-//!    unsigned (Juspay signs only HTTP 200), but can never yield [`Status::Succeeded`].
+//!    [`Reason::UntrustedResponse`] (indeterminate; re-query), never a refund failure. Other answers (1xx, 3xx, 4xx
+//!    but 401, 600+) are read even unsigned (Juspay signs only HTTP 200) for their reason and next step, but never
+//!    give a verdict: a final reading becomes [`Status::Indeterminate`].
+//! 3. The body is parsed strictly ([`crate::crypto::json`]): duplicate keys, bad escapes, lone surrogates, deep
+//!    nesting ⇒ [`Reason::UnreadableResponse`].
 //! 3. `status` / `responseCode` (§7.1): `FAILURE` ⇒ the table below; `SUCCESS` ⇒ step 4; anything else ⇒
 //!    indeterminate.
 //! 4. `payload.gatewayResponseStatus` as sent; only when it is missing or unknown, derived from
 //!    `gatewayResponseCode` ([`gateway_code_status`]). `DEEMED` ⇒ [`Status::Pending`] + [`Reason::Deemed`].
 //!    Unknown ⇒ indeterminate, never failed.
+//!    When the status and the code disagree the answer is not final: a `DEEMED` code on either side (e.g.
+//!    `FAILURE` + `BT`/`JPRTO`, or `SUCCESS` + `JPREFD`, which Juspay reports as SUCCESS for UDIR only when the
+//!    merchant's `markUdirDeemedAsSuccess` is on) ⇒ [`Reason::Deemed`]; any other disagreement ⇒
+//!    [`Status::Indeterminate`] / [`Reason::Unconfirmed`]. So does a top-level `status` that disagrees with
+//!    `responseCode`.
 //! 5. Sanity: a payload whose `refundRequestId`, `refundAmount` or `refundType` differs from the request ⇒
 //!    indeterminate with a warning.
+//! 6. The verdict rule ([`Evidence::enforce`]) is applied last.
 //!
 //! For Refund Status a failure *of the query* (e.g. `BAD_REQUEST`) says nothing about the refund, so it is reported
 //! as indeterminate with the same reason; only `REQUEST_NOT_FOUND` (no refund under that id) is final there.
@@ -27,7 +36,8 @@ use crate::clock::Clock;
 use crate::http::{Header, HttpResponse};
 use crate::money::Money;
 use crate::outcome::{
-    clean_message, NextStep, Outcome, Provider, ProviderCode, ProviderRaw, Reason, RefundDetails, Status,
+    clean_message, Authenticity, Evidence, NextStep, Outcome, Provider, ProviderCode, ProviderRaw, Reason,
+    RefundDetails, Status,
 };
 use serde_json::{Map, Value};
 
@@ -130,10 +140,7 @@ fn text(v: Option<&Value>) -> Option<String> {
 
 impl Envelope {
     fn parse(http_status: u16, bytes: Option<&[u8]>, op: Op) -> Envelope {
-        let json = match bytes.map(serde_json::from_slice::<Value>) {
-            Some(Ok(Value::Object(map))) => Some(map),
-            _ => None,
-        };
+        let json = bytes.and_then(|b| crate::crypto::json::parse_object(b).ok());
         let payload = match json.as_ref().and_then(|m| m.get("payload")) {
             Some(Value::Object(p)) => Some(p.clone()),
             // Callbacks may carry the refund fields at the top level.
@@ -164,6 +171,12 @@ impl Envelope {
             raw_message: message,
         };
         Envelope { json, payload, raw }
+    }
+
+    fn conflicting(&self, why: &str) -> Outcome {
+        let mut o = self.outcome(Status::Indeterminate, Reason::Unconfirmed, NextStep::Inquire);
+        o.warnings.push(format!("{why}: the answer disagrees with itself and is not final"));
+        o
     }
 
     fn top(&self, name: &str) -> Option<String> {
@@ -241,9 +254,26 @@ impl Envelope {
             return self.outcome(Status::Indeterminate, Reason::Unconfirmed, NextStep::Inquire);
         }
         let sent = self.inner("gatewayResponseStatus");
-        let state = match sent.as_deref() {
+        let sent = match sent.as_deref() {
             Some(s @ ("SUCCESS" | "PENDING" | "DEEMED" | "FAILURE")) => Some(s),
-            _ => self.inner("gatewayResponseCode").as_deref().and_then(gateway_code_status),
+            _ => None,
+        };
+        let implied = self.inner("gatewayResponseCode").as_deref().and_then(gateway_code_status);
+        let state = match (sent, implied) {
+            // The fields disagree: never final. DEEMED on either side wins (money has probably moved).
+            (Some(s), Some(i)) if s != i => {
+                let mut o = if s == "DEEMED" || i == "DEEMED" {
+                    self.outcome(Status::Pending, Reason::Deemed, NextStep::PollLater)
+                } else {
+                    self.outcome(Status::Indeterminate, Reason::Unconfirmed, NextStep::Inquire)
+                };
+                o.warnings.push(format!(
+                    "gatewayResponseStatus {s} disagrees with gatewayResponseCode (which means {i}): not final"
+                ));
+                return o;
+            }
+            (Some(s), _) => Some(s),
+            (None, i) => i,
         };
         let mut o = match state {
             Some("SUCCESS") => self.outcome(Status::Succeeded, Reason::Refunded, NextStep::Nothing),
@@ -322,7 +352,21 @@ impl<C: Clock> Upi360<C> {
         if !self.verify_callback(headers, body) {
             return untrusted(env, "callback signature missing or invalid");
         }
-        env.gateway_outcome(&Expected { refund_request_id: None, amount: None, refund_type: None })
+        let evidence = Evidence {
+            documented_status: true,
+            readable: env.json.is_some(),
+            authenticity: if self.verification_skipped() {
+                Authenticity::SkippedByConfiguration
+            } else {
+                Authenticity::Verified
+            },
+            unknown_next: NextStep::Inquire,
+        };
+        if env.json.is_none() {
+            // Signed but not strict JSON (duplicate keys, bad escapes, deep nesting): nothing in it is read.
+            return env.outcome(Status::Indeterminate, Reason::UnreadableResponse, NextStep::Inquire);
+        }
+        evidence.enforce(env.gateway_outcome(&Expected { refund_request_id: None, amount: None, refund_type: None }))
     }
 
     fn canonical_form(&self) -> CanonicalForm {
@@ -352,7 +396,24 @@ impl<C: Clock> Upi360<C> {
     }
 
     fn interpret(&self, op: Op, expected: &Expected<'_>, response: &HttpResponse) -> Outcome {
+        let (outcome, evidence) = self.interpret_rules(op, expected, response);
+        evidence.enforce(outcome)
+    }
+
+    fn verification_skipped(&self) -> bool {
+        matches!(self.config.response_verification, ResponseVerification::DangerouslySkip)
+    }
+
+    fn interpret_rules(&self, op: Op, expected: &Expected<'_>, response: &HttpResponse) -> (Outcome, Evidence) {
         let http = response.status;
+        let unknown_next = NextStep::Inquire;
+        let mut evidence = Evidence {
+            // Juspay documents 200 (and 2xx) for answers and 401 for a refused signature or credentials.
+            documented_status: (200..=299).contains(&http) || http == 401,
+            readable: true,
+            authenticity: Authenticity::NotSigned,
+            unknown_next,
+        };
         let read_only = op != Op::Refund;
         let early = match http {
             401 => Some((
@@ -368,41 +429,72 @@ impl<C: Clock> Upi360<C> {
         if let Some((s, r, n)) = early {
             // Keep whatever codes an unsigned error body carries, for support.
             let env = Envelope::parse(http, Some(&response.body), op);
-            return env.outcome(s, r, n);
+            return (env.outcome(s, r, n), evidence);
         }
         let (bytes, signed) = match self.authenticate(response) {
-            Trust::Verified(bytes) => (bytes, true),
+            Trust::Verified(bytes) => {
+                evidence.authenticity = if self.verification_skipped() {
+                    Authenticity::SkippedByConfiguration
+                } else {
+                    Authenticity::Verified
+                };
+                (bytes, true)
+            }
+            // Juspay signs only HTTP 200: other answers are read for their reason, and never give a verdict.
             Trust::Unsigned(bytes) if !success => (bytes, false),
             Trust::Unsigned(_) => {
-                return untrusted(Envelope::parse(http, None, op), "response signature missing");
+                evidence.authenticity = Authenticity::Missing;
+                return (untrusted(Envelope::parse(http, None, op), "response signature missing"), evidence);
             }
-            Trust::Bad(why) => return untrusted(Envelope::parse(http, None, op), why),
+            Trust::Bad(why) => {
+                evidence.authenticity = Authenticity::Invalid;
+                return (untrusted(Envelope::parse(http, None, op), why), evidence);
+            }
         };
         let env = Envelope::parse(http, Some(&bytes), op);
         if env.json.is_none() {
-            return if (400..=499).contains(&http) {
-                // A 4xx without a readable body (wrong path, method, content type): nothing was executed.
-                let status = if read_only { Status::Indeterminate } else { Status::Failed };
-                env.outcome(status, Reason::Configuration, NextStep::FixConfiguration)
-            } else {
-                env.outcome(Status::Indeterminate, Reason::UnreadableResponse, NextStep::Inquire)
+            evidence.readable = false;
+            let o = match http {
+                // A wrong path, method or content type: a configuration problem; the refund's fate is learned by
+                // inquiring once it is fixed.
+                404 | 405 | 415 => {
+                    env.outcome(Status::Indeterminate, Reason::Configuration, NextStep::FixConfiguration)
+                }
+                _ => env.outcome(Status::Indeterminate, Reason::UnreadableResponse, unknown_next),
             };
+            return (o, evidence);
         }
         let status = env.top("status");
         let code = env.top("responseCode");
         let mut o = match (status.as_deref(), code.as_deref()) {
+            // The two top-level fields disagree: the answer proves nothing.
+            (Some("SUCCESS"), Some(c)) if c != "SUCCESS" => env.conflicting("status SUCCESS with another responseCode"),
+            (Some("FAILURE"), Some("SUCCESS")) => env.conflicting("status FAILURE with responseCode SUCCESS"),
             (Some("SUCCESS"), _) => env.gateway_outcome(expected),
             (Some("FAILURE"), _) => env.response_code_outcome(op),
             (None, Some(c)) if c != "SUCCESS" => env.response_code_outcome(op),
             _ => env.outcome(Status::Indeterminate, Reason::UnknownCode, NextStep::Inquire),
         };
-        if !signed && o.status == Status::Succeeded {
+        if !signed && o.is_final() {
+            // An unsigned, non-2xx answer (Juspay signs only 200): keep its reason, withhold the verdict. A hint to
+            // fix the input or the configuration is kept, since asking again would get the same answer.
+            o.warnings.push(format!(
+                "HTTP {http}: an unsigned answer outside 2xx gives no verdict (it said {})",
+                o.status.as_str()
+            ));
+            if o.status == Status::Succeeded {
+                o.reason = Reason::Unconfirmed;
+            }
             o.status = Status::Indeterminate;
-            o.reason = Reason::Unconfirmed;
-            o.next_step = NextStep::Inquire;
-            o.warnings.push("an unsigned answer cannot confirm a refund".into());
+            if !matches!(o.next_step, NextStep::FixInput | NextStep::FixConfiguration) {
+                o.next_step = unknown_next;
+            }
         }
-        o
+        if !success {
+            // Never a verdict from a status the provider does not document (a signed SUCCESS at HTTP 600 included).
+            evidence.documented_status = false;
+        }
+        (o, evidence)
     }
 }
 

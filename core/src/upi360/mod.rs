@@ -215,7 +215,13 @@ pub struct Upi360Config {
     pub refund_id_charset: RefundIdCharset,
     /// Accepted `remarks`.
     pub remarks_rule: RemarksRule,
+    /// The `adjCode`s a [`RefundType::Udir`] refund may carry. Default [`DEFAULT_UDIR_ADJ_CODES`] (the merchant-stack
+    /// Refund 360 page); Juspay's guide shows `102`, so a PSP may confirm others.
+    pub udir_adj_codes: Vec<String>,
 }
+
+/// The UDIR `adjCode`s of Juspay's merchant-stack Refund 360 page.
+pub const DEFAULT_UDIR_ADJ_CODES: &[&str] = &["1064", "1084", "1063", "1061"];
 
 impl Upi360Config {
     /// A configuration with every option at its default (API version 3, routing id from the original request id,
@@ -242,6 +248,7 @@ impl Upi360Config {
             response_verification,
             refund_id_charset: RefundIdCharset::default(),
             remarks_rule: RemarksRule::default(),
+            udir_adj_codes: DEFAULT_UDIR_ADJ_CODES.iter().map(|c| c.to_string()).collect(),
         }
     }
 
@@ -277,13 +284,18 @@ fn optional_private_key(pem: &Secret) -> Result<Option<RsaPrivateKey>, Error> {
     crypto::private_key("private_key_pem", pem).map(Some)
 }
 
-/// `ONLINE` or `OFFLINE` (the sub-merchant page lists only these two; `UDIR` is a merchant-level complaint flow).
+/// `ONLINE`, `OFFLINE` or `UDIR`. The sub-merchant page lists only the first two; `UDIR` (the complaint-based refund)
+/// is accepted by the merchant-level API and Juspay's guides, so refundkit allows it outside sub-merchant mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RefundType {
     /// Instant credit over UPI; needs `merchantRefundVpa`.
     Online,
     /// NPCI's batch offline process (about 2 to 3 working days; terminal status by a 10 pm callback).
     Offline,
+    /// UDIR, the complaint-based refund (merchant level only): sent with `adjFlag` `REF` and an `adjCode` from
+    /// [`Upi360Config::udir_adj_codes`] ([`RefundRequest::adj_code`]). Its deemed state is `JPREFD`; Juspay reports
+    /// that as `SUCCESS` when the merchant's `markUdirDeemedAsSuccess` is on, which refundkit never takes as final.
+    Udir,
 }
 
 impl RefundType {
@@ -292,16 +304,19 @@ impl RefundType {
         match self {
             RefundType::Online => "ONLINE",
             RefundType::Offline => "OFFLINE",
+            RefundType::Udir => "UDIR",
         }
     }
 
-    /// Parses the wire value (`ONLINE` | `OFFLINE`, exact case); anything else is an error naming `refundType`.
+    /// Parses the wire value (`ONLINE` | `OFFLINE` | `UDIR`, exact case); anything else is an error naming
+    /// `refundType`.
     pub fn from_wire(value: &str) -> Result<Self, Error> {
         match value {
             "ONLINE" => Ok(RefundType::Online),
             "OFFLINE" => Ok(RefundType::Offline),
+            "UDIR" => Ok(RefundType::Udir),
             "" => Err(invalid("refundType", Problem::Missing)),
-            _ => Err(invalid("refundType", Problem::Format { expected: "ONLINE or OFFLINE" })),
+            _ => Err(invalid("refundType", Problem::Format { expected: "ONLINE, OFFLINE or UDIR" })),
         }
     }
 }
@@ -327,6 +342,9 @@ pub struct RefundRequest {
     pub remarks: String,
     /// A stringified JSON object (`{"udf1":"value1"}`), sent verbatim as a string.
     pub udf_parameters: Option<String>,
+    /// `adjCode` of a [`RefundType::Udir`] refund (required there, refused for the other types); one of
+    /// [`Upi360Config::udir_adj_codes`]. `adjFlag` `REF` is added with it.
+    pub adj_code: Option<String>,
 }
 
 impl RefundRequest {
@@ -347,7 +365,14 @@ impl RefundRequest {
             merchant_refund_vpa: None,
             remarks: remarks.into(),
             udf_parameters: None,
+            adj_code: None,
         }
+    }
+
+    /// Sets the `adjCode` of a [`RefundType::Udir`] refund.
+    pub fn adj_code(mut self, code: impl Into<String>) -> Self {
+        self.adj_code = Some(code.into());
+        self
     }
 
     /// Sets `originalUpiRequestId`.
@@ -420,6 +445,10 @@ struct RefundBody<'a> {
     remarks: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     udf_parameters: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    adj_flag: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    adj_code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     iat: Option<String>,
 }
@@ -627,7 +656,30 @@ impl<C: Clock> Upi360<C> {
         match (&r.merchant_refund_vpa, r.refund_type) {
             (Some(vpa), _) => validate_vpa(vpa)?,
             (None, RefundType::Online) => return Err(invalid("merchantRefundVpa", Problem::Missing)),
-            (None, RefundType::Offline) => {}
+            (None, RefundType::Offline | RefundType::Udir) => {}
+        }
+        match (r.refund_type, &r.adj_code) {
+            (RefundType::Udir, _) if self.config.sub_merchant_id.is_some() => {
+                return Err(invalid(
+                    "refundType",
+                    Problem::Format { expected: "ONLINE or OFFLINE: UDIR is a merchant-level refund" },
+                ))
+            }
+            (RefundType::Udir, None) => return Err(invalid("adjCode", Problem::Missing)),
+            (RefundType::Udir, Some(code)) => {
+                if !self.config.udir_adj_codes.iter().any(|c| c == code) {
+                    return Err(invalid(
+                        "adjCode",
+                        Problem::Format {
+                            expected: "one of the configured UDIR adjCodes (Upi360Config::udir_adj_codes)",
+                        },
+                    ));
+                }
+            }
+            (_, Some(_)) => {
+                return Err(invalid("adjCode", Problem::Format { expected: "absent: only UDIR refunds carry adjCode" }))
+            }
+            (_, None) => {}
         }
         match self.config.remarks_rule {
             RemarksRule::Strict => check_text(
@@ -681,6 +733,8 @@ impl<C: Clock> Upi360<C> {
             merchant_refund_vpa: r.merchant_refund_vpa.as_deref(),
             remarks: &r.remarks,
             udf_parameters: r.udf_parameters.as_deref(),
+            adj_flag: (r.refund_type == RefundType::Udir).then_some("REF"),
+            adj_code: r.adj_code.as_deref(),
             iat: self.is_jws().then(|| ts.clone()),
         };
         self.request(REFUND360_PATH, &body, ts, self.config.api_version.as_deref(), routing)

@@ -196,7 +196,8 @@ fn every_validation_rule_rejects_bad_input_naming_the_field() {
         assert_eq!(bad(r), Some("refundAmount"));
     }
     // Type.
-    assert_eq!(RefundType::from_wire("UDIR").unwrap_err().field(), Some("refundType"));
+    assert_eq!(RefundType::from_wire("UDIR"), Ok(RefundType::Udir));
+    assert_eq!(RefundType::from_wire("udir").unwrap_err().field(), Some("refundType"));
     assert_eq!(RefundType::from_wire("online").unwrap_err().field(), Some("refundType"));
     assert_eq!(RefundType::from_wire("").unwrap_err().field(), Some("refundType"));
     assert_eq!(RefundType::from_wire("OFFLINE"), Ok(RefundType::Offline));
@@ -406,4 +407,121 @@ fn implausible_clocks_are_refused_before_signing() {
     let upi = Upi360::with_clock(pss_config(), FixedClock(1_735_689_600)).unwrap();
     assert_eq!(field_of(upi.build_refund(&online())), Some("clock"));
     assert_eq!(field_of(upi.build_refund_status(&StatusRequest::for_refund(&online()))), Some("clock"));
+}
+
+#[test]
+fn udir_refunds_are_accepted_with_a_documented_adj_code() {
+    let upi = Upi360::with_clock(pss_config(), FixedClock(1_735_689_600_000)).unwrap();
+    let mut r = online();
+    r.refund_type = RefundType::Udir;
+    r.merchant_refund_vpa = None;
+    let bad = |r: RefundRequest| upi.build_refund(&r).unwrap_err().field();
+    assert_eq!(bad(r.clone()), Some("adjCode"), "UDIR needs an adjCode");
+    assert_eq!(bad(r.clone().adj_code("102")), Some("adjCode"), "not in the default allow-list");
+    let ok = upi.build_refund(&r.clone().adj_code("1064")).unwrap();
+    assert!(ok.body_text().contains(r#""refundType":"UDIR""#), "{}", ok.body_text());
+    assert!(ok.body_text().contains(r#""adjFlag":"REF","adjCode":"1064""#), "{}", ok.body_text());
+    // Other types never carry adjCode.
+    assert_eq!(bad(online().adj_code("1064")), Some("adjCode"));
+    // A PSP may confirm other codes.
+    let mut config = pss_config();
+    config.udir_adj_codes.push("102".into());
+    let upi102 = Upi360::with_clock(config, FixedClock(1_735_689_600_000)).unwrap();
+    assert!(upi102.build_refund(&r.clone().adj_code("102")).is_ok());
+    // UDIR is merchant level only.
+    let sub = Upi360::with_clock(pss_config().sub_merchant("SUB1", "SUBCH1"), FixedClock(1_735_689_600_000)).unwrap();
+    assert_eq!(sub.build_refund(&r.adj_code("1064")).unwrap_err().field(), Some("refundType"));
+}
+
+const FAILURE_BODY: &str = r#"{"status":"FAILURE","responseCode":"FAILURE"}"#;
+
+#[test]
+fn unsigned_or_undocumented_status_answers_give_no_verdict() {
+    let upi = client(pss_config());
+    for http in [100, 199, 300, 302, 304, 400, 402, 403, 404, 409, 410, 418, 422, 451, 499, 600, 999] {
+        for body in [FAILURE_BODY, "x", "", SUCCESS_BODY] {
+            let o = upi.interpret_refund(&online(), &HttpResponse::new(http, body));
+            assert!(!o.is_final(), "HTTP {http} {body}: {o:?}");
+            let o = upi.interpret_refund_status(&StatusRequest::for_refund(&online()), &HttpResponse::new(http, body));
+            assert!(!o.is_final(), "status: HTTP {http} {body}: {o:?}");
+        }
+        // Even signed: Juspay documents 2xx (and 401) only.
+        let o = upi.interpret_refund(&online(), &signed(http, SUCCESS_BODY));
+        assert_eq!(o.status, Status::Indeterminate, "signed SUCCESS at HTTP {http}");
+    }
+    // The documented 401 keeps its meaning (spec §8.3: not executed, fix the configuration).
+    let o = upi.interpret_refund(&online(), &HttpResponse::new(401, FAILURE_BODY));
+    assert_eq!((o.status, o.reason, o.next_step), (Status::Failed, Reason::AuthOrClock, NextStep::FixConfiguration));
+    // An unsigned validation answer keeps its hint but is no verdict.
+    let o = upi.interpret_refund(
+        &online(),
+        &HttpResponse::new(400, r#"{"status":"FAILURE","responseCode":"BAD_REQUEST","responseMessage":"x"}"#),
+    );
+    assert_eq!((o.status, o.reason, o.next_step), (Status::Indeterminate, Reason::Validation, NextStep::FixInput));
+    // 2xx other than 200 with a valid signature is still a verdict.
+    assert_eq!(upi.interpret_refund(&online(), &signed(201, SUCCESS_BODY)).status, Status::Succeeded);
+}
+
+fn with_gateway(status: &str, code: &str, refund_type: &str) -> String {
+    SUCCESS_BODY
+        .replace(r#""gatewayResponseStatus":"SUCCESS""#, &format!(r#""gatewayResponseStatus":"{status}""#))
+        .replace(r#""gatewayResponseCode":"00""#, &format!(r#""gatewayResponseCode":"{code}""#))
+        .replace(r#""refundType":"ONLINE""#, &format!(r#""refundType":"{refund_type}""#))
+}
+
+#[test]
+fn conflicting_fields_are_not_final() {
+    let upi = client(pss_config());
+    let status = StatusRequest::for_refund(&online());
+    for code in ["BT", "JPRTO", "RB", "96", "JPREFD"] {
+        let body = with_gateway("FAILURE", code, "ONLINE");
+        let o = upi.interpret_refund(&online(), &signed(200, &body));
+        assert_eq!((o.status, o.reason, o.next_step), (Status::Pending, Reason::Deemed, NextStep::PollLater), "{code}");
+        let o = upi.interpret_refund_status(&status, &signed(200, &body));
+        assert_eq!((o.status, o.reason), (Status::Pending, Reason::Deemed), "{code}");
+    }
+    // UDIR deemed shown as SUCCESS (markUdirDeemedAsSuccess) is not final.
+    let mut udir = online();
+    udir.refund_type = RefundType::Udir;
+    let o = upi.interpret_refund(&udir, &signed(200, &with_gateway("SUCCESS", "JPREFD", "UDIR")));
+    assert_eq!((o.status, o.reason), (Status::Pending, Reason::Deemed));
+    // Other disagreements: indeterminate.
+    for (s, c) in [("SUCCESS", "01"), ("FAILURE", "00"), ("PENDING", "00"), ("SUCCESS", "91")] {
+        let o = upi.interpret_refund(&online(), &signed(200, &with_gateway(s, c, "ONLINE")));
+        assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::Unconfirmed), "{s} {c}");
+    }
+    // Top-level status vs responseCode.
+    let body = SUCCESS_BODY.replacen(r#""responseCode":"SUCCESS""#, r#""responseCode":"FAILURE""#, 1);
+    assert_eq!(upi.interpret_refund(&online(), &signed(200, &body)).status, Status::Indeterminate);
+    // Agreeing fields stay final.
+    assert_eq!(
+        upi.interpret_refund(&online(), &signed(200, &with_gateway("FAILURE", "U30", "ONLINE"))).status,
+        Status::Failed
+    );
+}
+
+#[test]
+fn signed_but_not_strict_json_is_unreadable() {
+    let upi = client(pss_config());
+    let deep = format!(r#"{{"status":"SUCCESS","x":{}1{}}}"#, "[".repeat(100), "]".repeat(100));
+    for body in [
+        SUCCESS_BODY.replacen(r#""status":"SUCCESS""#, r#""status":"FAILURE","status":"SUCCESS""#, 1),
+        SUCCESS_BODY.replacen(
+            r#""gatewayResponseStatus":"SUCCESS""#,
+            r#""gatewayResponseStatus":"FAILURE","gatewayResponseStatus":"SUCCESS""#,
+            1,
+        ),
+        SUCCESS_BODY.replacen(r#""responseMessage":"SUCCESS""#, r#""responseMessage":"\q""#, 1),
+        SUCCESS_BODY.replacen(r#""responseMessage":"SUCCESS""#, r#""responseMessage":"\ud800""#, 1),
+        deep,
+    ] {
+        // Signed over the raw bytes (the sorted form does not exist for such a document).
+        let o = upi.interpret_refund(&online(), &signed(200, &body));
+        assert_eq!((o.status, o.reason), (Status::Indeterminate, Reason::UnreadableResponse), "{body}");
+        let mut cb_headers = vec![Header::new("x-merchant-payload-signature", psp_sign(body.as_bytes()))];
+        let o = upi.interpret_callback(&cb_headers, body.as_bytes());
+        assert!(!o.is_final(), "callback {body}");
+        cb_headers.clear();
+        assert_eq!(upi.interpret_callback(&cb_headers, body.as_bytes()).reason, Reason::UntrustedResponse);
+    }
 }

@@ -224,7 +224,11 @@ bad = lambda field: {"kind": "invalid_input", "field": field}
 rq("refundRequestId longer than 35 is rejected, never truncated", "refund", dict(ONLINE, refund_request_id="R" * 36), error=bad("refundRequestId"))
 rq("refundRequestId with a hyphen is rejected by default", "refund", dict(ONLINE, refund_request_id="RF-1"), error=bad("refundRequestId"))
 rq("zero amount", "refund", dict(ONLINE, amount_paise=0), error=bad("refundAmount"))
-rq("unknown refundType", "refund", dict(ONLINE, refund_type="UDIR"), error=bad("refundType"))
+rq("unknown refundType", "refund", dict(ONLINE, refund_type="REFUND"), error=bad("refundType"))
+rq("lower-case refundType", "refund", dict(ONLINE, refund_type="online"), error=bad("refundType"))
+rq("UDIR needs an adjCode (merchant-stack Refund 360 page)", "refund", dict(ONLINE, refund_type="UDIR"), error=bad("adjCode"))
+rq("UDIR is merchant level only (sub-merchant page lists ONLINE, OFFLINE)", "refund", dict(ONLINE, refund_type="UDIR"),
+   cfg={"sub_merchant_id": "SUB1", "sub_merchant_channel_id": "SUBCH1"}, error=bad("refundType"))
 rq("ONLINE without VPA", "refund", {k: v for k, v in ONLINE.items() if k != "merchant_refund_vpa"}, error=bad("merchantRefundVpa"))
 rq("malformed VPA", "refund", dict(ONLINE, merchant_refund_vpa="refunds.parentbank"), error=bad("merchantRefundVpa"))
 rq("remarks with a hyphen (strict rule)", "refund", dict(ONLINE, remarks="Refund-1"), error=bad("remarks"))
@@ -297,6 +301,7 @@ def ic(name, body, expect, http=200, sign="raw", op="refund", cfg=None, headers=
 
 
 F, P, I, S = "failed", "pending", "indeterminate", "succeeded"
+RULE = "verdict rule (docs/interpretation.md): documented HTTP status, strict JSON, verified signature, agreeing fields"
 rc_rows = [
     ("FAILURE", "Refund failed", F, "declined", "nothing"),
     ("REQUEST_NOT_FOUND", "Original record not found", F, "transaction_not_found", "fix_input"),
@@ -365,9 +370,10 @@ ic("HTTP 401: signature/credentials", '{"status":"FAILURE","responseCode":"UNAUT
 ic("HTTP 500: indeterminate", "Internal Server Error", {"status": I, "reason": "server_error", "next_step": "inquire"}, http=500, sign="none")
 ic("HTTP 502 HTML: indeterminate", "<html>Bad Gateway</html>", {"status": I, "reason": "server_error", "next_step": "inquire"}, http=502, sign="none")
 ic("HTTP 429", "", {"status": I, "reason": "rate_limited", "next_step": "inquire"}, http=429, sign="none")
-ic("HTTP 404 HTML: wrong path, nothing executed", "<html>Not Found</html>", {"status": F, "reason": "configuration", "next_step": "fix_configuration"}, http=404, sign="none")
+ic("HTTP 404 HTML: wrong path, nothing executed", "<html>Not Found</html>", {"status": I, "reason": "configuration", "next_step": "fix_configuration"}, http=404, sign="none",
+   source=RULE)
 ic("HTTP 400 unsigned BAD_REQUEST body is read", envelope("FAILURE", "BAD_REQUEST", "Timestamp must be a 13-digit number"),
-   {"status": F, "reason": "validation", "next_step": "fix_input"}, http=400, sign="none")
+   {"status": I, "reason": "validation", "next_step": "fix_input", "warnings_contain": "unsigned"}, http=400, sign="none", source=RULE)
 ic("HTTP 400 unsigned body claiming success cannot confirm a refund", envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "00")),
    {"status": I, "reason": "unconfirmed", "next_step": "inquire", "warnings_contain": "unsigned"}, http=400, sign="none")
 ic("signed but malformed JSON", "{\"status\":\"SUCC", {"status": I, "reason": "unreadable_response", "next_step": "inquire"})
@@ -397,6 +403,55 @@ ic("JWS mode: JWS signed by another key is untrusted", envelope("SUCCESS", "SUCC
    {"status": I, "reason": "untrusted_response"}, sign="jws_wrong_key", cfg={"signing": JWS_CFG["signing"]})
 ic("JWS mode: plain JSON on HTTP 200 is untrusted", envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "00")),
    {"status": I, "reason": "untrusted_response"}, sign="none", cfg={"signing": JWS_CFG["signing"]})
+# Verdict rule: only a documented HTTP status (2xx; 401 for auth), strict JSON, a verified signature and fields that
+# agree give a verdict.
+for http in [100, 199, 300, 302, 304, 400, 402, 403, 404, 409, 410, 422, 451, 600, 999]:
+    ic(f"HTTP {http} unsigned FAILURE is no verdict", '{"status":"FAILURE","responseCode":"FAILURE"}', {"status": I},
+       http=http, sign="none", source=RULE)
+    ic(f"status: HTTP {http} unsigned FAILURE is no verdict", '{"status":"FAILURE","responseCode":"FAILURE"}', {"status": I},
+       http=http, sign="none", op="status", source=RULE)
+for http in [100, 300, 302, 400, 600, 999]:
+    ic(f"HTTP {http} signed SUCCESS is no verdict", envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "00")),
+       {"status": I}, http=http, source=RULE)
+    ic(f"HTTP {http} unreadable body is no verdict", "x", {"status": I}, http=http, sign="none", source=RULE)
+ic("HTTP 201 signed SUCCESS (2xx) is a verdict", envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "00")),
+   {"status": S, "reason": "refunded"}, http=201, source=RULE)
+for code in ["BT", "JPRTO", "RB", "96", "JPREFD"]:
+    ic(f"gatewayResponseStatus FAILURE with DEEMED code {code} is deemed, not failed",
+       envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("FAILURE", code)),
+       {"status": P, "reason": "deemed", "next_step": "poll_later", "warnings_contain": "disagrees"}, source=RULE)
+    ic(f"status: gatewayResponseStatus FAILURE with DEEMED code {code} is deemed",
+       envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("FAILURE", code)),
+       {"status": P, "reason": "deemed", "next_step": "poll_later"}, op="status", source=RULE)
+UDIR_REQ = dict(REFUND_REQ, refund_type="UDIR")
+UDIR_REQ.pop("merchant_refund_vpa", None)
+int_cases_before = len(int_cases)
+ic("UDIR: SUCCESS with JPREFD (markUdirDeemedAsSuccess) is deemed, not final",
+   envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "JPREFD", refundType="UDIR")),
+   {"status": P, "reason": "deemed", "next_step": "poll_later"}, source=RULE)
+int_cases[int_cases_before]["request"] = UDIR_REQ
+ic("UDIR: SUCCESS with 00 is refunded", envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "00", refundType="UDIR")),
+   {"status": S, "reason": "refunded"}, source=RULE)
+int_cases[int_cases_before + 1]["request"] = UDIR_REQ
+for gs, gc in [("SUCCESS", "01"), ("FAILURE", "00"), ("PENDING", "00"), ("SUCCESS", "91")]:
+    ic(f"gatewayResponseStatus {gs} with code {gc} disagree: not final", envelope("SUCCESS", "SUCCESS", "SUCCESS", payload(gs, gc)),
+       {"status": I, "reason": "unconfirmed", "next_step": "inquire"}, source=RULE)
+ic("status SUCCESS with responseCode FAILURE disagree: not final", envelope("SUCCESS", "FAILURE", "x", payload("SUCCESS", "00")),
+   {"status": I, "reason": "unconfirmed", "next_step": "inquire"}, source=RULE)
+ic("status FAILURE with responseCode SUCCESS disagree: not final", envelope("FAILURE", "SUCCESS", "x"),
+   {"status": I, "reason": "unconfirmed", "next_step": "inquire"}, source=RULE)
+good = envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "00"))
+for what, body in [
+    ("duplicate top-level status keys", good.replace('"status":"SUCCESS"', '"status":"FAILURE","status":"SUCCESS"', 1)),
+    ("duplicate gatewayResponseStatus keys", good.replace('"gatewayResponseStatus":"SUCCESS"', '"gatewayResponseStatus":"FAILURE","gatewayResponseStatus":"SUCCESS"', 1)),
+    ("an invalid escape", good.replace('"responseMessage":"SUCCESS"', '"responseMessage":"\\q"', 1)),
+    ("a lone surrogate", good.replace('"responseMessage":"SUCCESS"', '"responseMessage":"\\ud800"', 1)),
+    ("200-deep nesting", good[:-1] + ',"x":' + "[" * 200 + "]" * 200 + "}"),
+]:
+    ic(f"signed answer with {what} is unreadable", body, {"status": I, "reason": "unreadable_response", "next_step": "inquire"},
+       sign="raw", source=RULE)
+ic("unknown fields do not change a signed verdict", envelope("SUCCESS", "SUCCESS", "SUCCESS", payload("SUCCESS", "00", zzNew={"a": [1]})),
+   {"status": S, "reason": "refunded"}, source=RULE)
 cb = compact({"type": "MERCHANT_DEBITED_VIA_REFUND", "refundRequestId": "RF20250101ABC", "refundAmount": "100.00",
               "gatewayResponseStatus": "SUCCESS", "gatewayResponseCode": "00", "gatewayRefundReferenceId": "500112345678"})
 ic("callback: hex signature over sorted-key JSON", cb, {"status": S, "refund_id": "500112345678"}, op="callback", sign="callback_hex")
@@ -404,6 +459,10 @@ ic("callback: base64 signature accepted", cb, {"status": S}, op="callback", sign
 ic("callback: missing signature is untrusted", cb, {"status": I, "reason": "untrusted_response", "next_step": "inquire"}, op="callback", sign="none")
 cbd = compact({"type": "MERCHANT_DEBITED_VIA_REFUND", "refundRequestId": "RF20250101ABC", "gatewayResponseStatus": "DEEMED", "gatewayResponseCode": "RB"})
 ic("callback: DEEMED is pending", cbd, {"status": P, "reason": "deemed"}, op="callback", sign="callback_hex")
+cbf = compact({"type": "MERCHANT_DEBITED_VIA_REFUND", "refundRequestId": "RF20250101ABC", "gatewayResponseStatus": "FAILURE", "gatewayResponseCode": "BT"})
+ic("callback: FAILURE with DEEMED code BT is deemed", cbf, {"status": P, "reason": "deemed"}, op="callback", sign="callback_hex", source=RULE)
+cbdup = cb.replace('"gatewayResponseStatus":"SUCCESS"', '"gatewayResponseStatus":"FAILURE","gatewayResponseStatus":"SUCCESS"', 1)
+ic("callback: duplicate keys are never final", cbdup, {"status": I}, op="callback", sign="callback_hex", source=RULE)
 write("upi360_interpret.json", {
     "description": "UPI Refund 360 interpretation: operation (refund | status | callback) + request + HTTP response (signed by the TEST-ONLY PSP key) => outcome. Expected values come from specs/upi360.md sections 6 to 8, not from refundkit.",
     "source": "tests/vectors/tools/gen_upi360.py (Python cryptography signs responses: PSS salt 32 hex, RS256 JWS)",
