@@ -2,8 +2,7 @@
 
 use crate::fault::FaultRule;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{fixtures_json, EkoTransaction, PaytmOrder, PaytmRecord, UpiRecord, UpiTransaction};
+use crate::state::{fixtures_json, lock, EkoTransaction, PaytmOrder, PaytmRecord, Shared, UpiRecord, UpiTransaction};
 use crate::SandboxError;
 use serde_json::{json, Value};
 
@@ -159,7 +158,7 @@ pub(crate) fn handle(shared: &Shared, req: &Request, _now_ms: u64) -> Response {
         }
     };
     let result = match (req.method.as_str(), path) {
-        ("GET", "/__sandbox") | ("GET", "/__sandbox/credentials") => Ok(crate::credentials_json(shared)),
+        ("GET", "/__sandbox") | ("GET", "/__sandbox/credentials") => Ok(shared.credentials_json()),
         ("GET", "/__sandbox/fixtures") => Ok(fixtures_json(&lock(&shared.state).fixtures())),
         ("GET", "/__sandbox/ledger") => {
             let state = lock(&shared.state);

@@ -10,8 +10,7 @@
 
 use crate::fault::Operation;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{EkoTransaction, IssuedOtp, LedgerEntry, RefundState, State};
+use crate::state::{lock, EkoTransaction, IssuedOtp, LedgerEntry, RefundState, Shared, State};
 use crate::util::{parse_query, percent_decode, rupees, utc_iso_millis};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

@@ -67,9 +67,7 @@ pub use state::{EkoTransaction, Fixtures, LedgerEntry, PaytmOrder, RefundState, 
 use fault::FaultEngine;
 use refundkit::upi360::{RsaPrivateKey, RsaPublicKey};
 use refundkit::Secret;
-use serde_json::{json, Value};
-use server::{lock, Shared};
-use state::State;
+use state::{lock, Shared, State};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -266,22 +264,6 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
-}
-
-/// The credentials summary as admin-API JSON.
-pub(crate) fn credentials_json(shared: &Shared) -> Value {
-    let c = &shared.config;
-    json!({
-        "seed": c.seed,
-        "polls_until_success": c.polls_until_success,
-        "eko": {"developer_key": c.eko.developer_key, "access_key": c.eko.access_key,
-                "initiator_id": c.eko.initiator_id, "user_code": c.eko.user_code,
-                "timestamp_window_ms": c.eko_timestamp_window_ms, "otp_ttl_ms": c.eko_otp_ttl_ms},
-        "paytm": {"mid": c.paytm.mid, "merchant_key": c.paytm.merchant_key},
-        "upi360": {"merchant_id": c.upi360.merchant_id, "merchant_channel_id": c.upi360.merchant_channel_id,
-                   "psp_kid": c.upi360.psp_kid, "timestamp_window_ms": c.upi_timestamp_window_ms,
-                   "merchant_public_key_pem": c.upi360.merchant_public_key_pem},
-    })
 }
 
 /// A sandbox running on its own background thread and tokio runtime, for synchronous callers (CLI, FFI). It

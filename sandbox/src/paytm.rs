@@ -8,8 +8,7 @@
 
 use crate::fault::Operation;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{LedgerEntry, RefundState, State};
+use crate::state::{lock, LedgerEntry, RefundState, Shared, State};
 use crate::util::{derive_chars, ist_paytm, raw_object_member, rupees, ALNUM};
 use refundkit::paytm::checksum;
 use refundkit::{Money, Provider};

@@ -1,50 +1,15 @@
 //! The accept loop, per-connection keep-alive loop, and dispatch of a request through the fault engine to a
 //! provider simulation or the admin API.
 
-use crate::config::SandboxConfig;
-use crate::fault::{FaultEngine, FaultKind, Operation};
+use crate::fault::{FaultKind, Operation};
 use crate::http::{read_request, write_response, write_truncated, Request, Response};
-use crate::state::State;
+use crate::state::{lock, Shared};
 use crate::{admin, eko, paytm, upi360};
-use refundkit::upi360::{RsaPrivateKey, RsaPublicKey};
-use refundkit::{Provider, Secret};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use refundkit::Provider;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-
-/// Everything the connection tasks share.
-pub(crate) struct Shared {
-    pub(crate) config: SandboxConfig,
-    pub(crate) paytm_key: Secret,
-    pub(crate) merchant_public_key: RsaPublicKey,
-    pub(crate) psp_private_key: RsaPrivateKey,
-    pub(crate) state: Mutex<State>,
-    pub(crate) faults: Mutex<FaultEngine>,
-}
-
-/// Locks a mutex, recovering from poisoning (a panicking handler must not take the sandbox down).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Shared {
-    /// The server clock in Unix milliseconds: system time plus the configured offset plus `skew_ms`.
-    pub(crate) fn now_ms(&self, skew_ms: i64) -> u64 {
-        let system = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        (system + self.config.clock_offset_ms + skew_ms).max(0) as u64
-    }
-
-    /// Empties the books and re-creates the seeded fixtures; fault counters restart.
-    pub(crate) fn reset(&self) {
-        let mut state = State::new(self.config.seed);
-        if self.config.fixtures {
-            state.seed_fixtures(self.now_ms(0));
-        }
-        *lock(&self.state) = state;
-        lock(&self.faults).reset_counters();
-    }
-}
 
 /// What to do with the connection after a request.
 enum Action {

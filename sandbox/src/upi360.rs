@@ -13,8 +13,7 @@
 
 use crate::fault::Operation;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{LedgerEntry, RefundState, State, UpiRefund};
+use crate::state::{lock, LedgerEntry, RefundState, Shared, State, UpiRefund};
 use crate::util::{derive, ist_iso, rupees};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
