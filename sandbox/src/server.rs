@@ -2,12 +2,13 @@
 //! provider simulation or the admin API.
 
 use crate::fault::{FaultKind, Operation};
-use crate::http::{read_request, write_response, write_truncated, Request, Response};
+use crate::http::{read_request, write_response, write_truncated, Limits, ReadConfig, ReadOutcome, Request, Response};
 use crate::state::{lock, Shared};
 use crate::{admin, eko, paytm, upi360};
 use refundkit::Provider;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -69,33 +70,79 @@ async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
     }
 }
 
+/// The reader's limits and timeouts, from the configuration.
+fn read_config(shared: &Shared) -> ReadConfig {
+    let c = &shared.config;
+    ReadConfig {
+        limits: Limits { max_head: c.max_head_bytes, max_body: c.max_body_bytes },
+        idle_timeout: Duration::from_millis(c.idle_timeout_ms),
+        request_timeout: Duration::from_millis(c.request_timeout_ms),
+    }
+}
+
+/// Writes within the request timeout (a client that does not read cannot hold the task forever).
+async fn write_bounded(
+    stream: &mut TcpStream,
+    response: &Response,
+    now_ms: u64,
+    keep_alive: bool,
+    limit: Duration,
+) -> bool {
+    matches!(tokio::time::timeout(limit, write_response(stream, response, now_ms, keep_alive)).await, Ok(Ok(())))
+}
+
+/// Answers an unacceptable request and closes "lingering" (RFC 9112 §9.6): the write side first, then the rest of
+/// what the client sends is read and discarded (bounded in time and bytes) so that closing with unread data does not
+/// send a TCP RST that could destroy the answer before the client reads it.
+async fn refuse(stream: &mut TcpStream, response: &Response, now_ms: u64, limit: Duration) {
+    if !write_bounded(stream, response, now_ms, false, limit).await {
+        return;
+    }
+    let drain = async {
+        let _ = stream.shutdown().await;
+        let mut scratch = vec![0u8; 16 * 1024];
+        let mut total: usize = 0;
+        while total < 8 * 1024 * 1024 {
+            match stream.read(&mut scratch).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total = total.saturating_add(n),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(limit, drain).await;
+}
+
 async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, mut shutdown: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
+    let config = read_config(&shared);
     let mut buf = Vec::new();
     loop {
-        let request = tokio::select! {
-            r = read_request(&mut stream, &mut buf) => r,
+        let outcome = tokio::select! {
+            r = read_request(&mut stream, &mut buf, config) => r,
             _ = shutdown.changed() => return,
         };
-        let request = match request {
-            Ok(Some(r)) => r,
-            Ok(None) => return,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                let r = Response::text(400, "malformed HTTP request");
-                let _ = write_response(&mut stream, &r, shared.now_ms(0), false).await;
+        let request = match outcome {
+            ReadOutcome::Request(r) => r,
+            ReadOutcome::Closed | ReadOutcome::Idle => return,
+            ReadOutcome::TimedOut => {
+                let r = Response::text(408, "request not received in time");
+                refuse(&mut stream, &r, shared.now_ms(0), config.request_timeout).await;
                 return;
             }
-            Err(_) => return,
+            ReadOutcome::Failed(e) => {
+                refuse(&mut stream, &e.response(), shared.now_ms(0), config.request_timeout).await;
+                return;
+            }
         };
         let keep_alive = request.keep_alive();
         match dispatch(&shared, &request).await {
             Action::Respond(r, now) => {
-                if write_response(&mut stream, &r, now, keep_alive).await.is_err() || !keep_alive {
+                if !write_bounded(&mut stream, &r, now, keep_alive, config.request_timeout).await || !keep_alive {
                     return;
                 }
             }
             Action::Truncate(r, now) => {
-                let _ = write_truncated(&mut stream, &r, now).await;
+                let _ = tokio::time::timeout(config.request_timeout, write_truncated(&mut stream, &r, now)).await;
                 return;
             }
             Action::Reset => {
