@@ -176,6 +176,28 @@ fn eko_json(t: &EkoTransaction) -> Value {
            "amount_paise": t.amount_paise, "tx_status": t.tx_status})
 }
 
+/// `POST /__sandbox/commits/drain[?timeout_ms=N]`: waits until every late commit has landed (at most `timeout_ms`,
+/// default 60 s), then answers `{"pending": n, "drained": bool}`.
+pub(crate) async fn drain_commits(shared: &Shared, req: &Request) -> Response {
+    if req.method != "POST" {
+        return error(405, "use POST /__sandbox/commits/drain");
+    }
+    let timeout_ms = match req.query_param("timeout_ms") {
+        None => 60_000,
+        Some(t) => match t.parse::<u64>() {
+            Ok(ms) => ms,
+            Err(_) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                return error(400, &format!("timeout_ms is too large (got {t})"))
+            }
+            Err(_) => return error(400, &format!("timeout_ms must be a whole number of milliseconds (got {t})")),
+        },
+    };
+    let drained =
+        tokio::time::timeout(std::time::Duration::from_millis(timeout_ms), shared.commits.drain()).await.is_ok();
+    let pending = shared.commits.count();
+    Response::value(if drained { 200 } else { 504 }, &json!({"pending": pending, "drained": drained}))
+}
+
 /// Handles `/__sandbox/...`.
 pub(crate) fn handle(shared: &Shared, req: &Request, _now_ms: u64) -> Response {
     let path = req.path.trim_end_matches('/');
@@ -250,6 +272,11 @@ pub(crate) fn handle(shared: &Shared, req: &Request, _now_ms: u64) -> Response {
         ("DELETE", "/__sandbox/faults") => {
             lock(&shared.faults).set_rules(Vec::new());
             Ok(json!({"rules": 0}))
+        }
+        ("GET", "/__sandbox/commits") => Ok(json!({"pending": shared.commits.count()})),
+        ("POST", "/__sandbox/commits/release") => {
+            shared.commits.release();
+            Ok(json!({"released": true, "pending": shared.commits.count()}))
         }
         ("POST", "/__sandbox/reset") => {
             shared.reset();

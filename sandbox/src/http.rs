@@ -503,6 +503,12 @@ async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<usiz
     stream.read_buf(buf).await
 }
 
+/// `now + timeout`, or about 30 years from now if that overflows (a configured `u64::MAX` must not panic).
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400))
+}
+
 /// One read bounded by `deadline`.
 enum Step {
     Data,
@@ -531,7 +537,7 @@ pub(crate) async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, conf
 async fn read_request_io(stream: &mut TcpStream, buf: &mut Vec<u8>, config: ReadConfig) -> io::Result<ReadOutcome> {
     let cut_short = ReadOutcome::Failed(HttpError::bad("request cut short"));
     // Idle: wait for the first byte of a request (empty lines before a request line are skipped).
-    let idle_deadline = Instant::now() + config.idle_timeout;
+    let idle_deadline = deadline_after(config.idle_timeout);
     loop {
         let skip = leading_empty_lines(buf);
         buf.drain(..skip);
@@ -544,7 +550,7 @@ async fn read_request_io(stream: &mut TcpStream, buf: &mut Vec<u8>, config: Read
             Step::Late => return Ok(ReadOutcome::Idle),
         }
     }
-    let deadline = Instant::now() + config.request_timeout;
+    let deadline = deadline_after(config.request_timeout);
     let (head, head_end) = loop {
         match parse_head(buf, config.limits) {
             Err(e) => return Ok(ReadOutcome::Failed(e)),

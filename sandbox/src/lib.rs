@@ -61,7 +61,10 @@ pub use config::{
     DEFAULT_UPI_MERCHANT_CHANNEL_ID, DEFAULT_UPI_MERCHANT_ID, DEFAULT_UPI_PSP_KID, TEST_MERCHANT_PRIVATE_KEY_PEM,
     TEST_MERCHANT_PUBLIC_KEY_PEM, TEST_PSP_PRIVATE_KEY_PEM, TEST_PSP_PUBLIC_KEY_PEM,
 };
-pub use fault::{parse_fault_spec, FaultCounts, FaultEvent, FaultKind, FaultRule, Operation, RouteSelector, Trigger};
+pub use fault::{
+    parse_fault_spec, FaultCounts, FaultEvent, FaultKind, FaultRule, Operation, RouteSelector, Trigger,
+    MAX_LATE_COMMIT_MS,
+};
 pub use state::{EkoTransaction, Fixtures, LedgerEntry, PaytmOrder, RefundState, UpiTransaction};
 
 use fault::FaultEngine;
@@ -133,6 +136,7 @@ impl Sandbox {
             psp_private_key,
             state: Mutex::new(State::new(config.seed)),
             faults: Mutex::new(FaultEngine::new(config.seed, config.faults.clone())),
+            commits: Arc::default(),
             config,
         });
         shared.reset();
@@ -246,7 +250,26 @@ impl Sandbox {
         lock(&self.shared.faults).log()
     }
 
-    /// Empties the ledger, re-creates the seeded fixtures and zeroes the fault counts (rules stay).
+    /// How many money-moving requests held by a [`FaultKind::LateCommit`] fault have not committed yet.
+    pub fn pending_commits(&self) -> usize {
+        self.shared.commits.count()
+    }
+
+    /// Waits until every request held by a [`FaultKind::LateCommit`] fault has committed (or been refused) and
+    /// answered, so the ledger is final. Returns at once when none is held. The held requests run on the
+    /// sandbox's runtime: do not call this after the runtime stops.
+    pub async fn drain_commits(&self) {
+        self.shared.commits.drain().await;
+    }
+
+    /// Lets every request held by a [`FaultKind::LateCommit`] fault commit now instead of at the end of its delay
+    /// (for tests that must not depend on timing: hold with a long delay, check, release, drain).
+    pub fn release_commits(&self) {
+        self.shared.commits.release();
+    }
+
+    /// Empties the ledger, re-creates the seeded fixtures and zeroes the fault counts (rules stay). A late commit
+    /// still held lands in the new books.
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -310,6 +333,13 @@ impl SandboxHandle {
             }
             Err(_) => Err(SandboxError::Runtime("the sandbox thread ended before starting".into())),
         }
+    }
+
+    /// Blocks until every request held by a [`FaultKind::LateCommit`] fault has committed: the synchronous
+    /// [`Sandbox::drain_commits`] (it shadows the async one through `Deref`). Safe from any thread, including a tokio
+    /// runtime's, since the sandbox runs on its own.
+    pub fn drain_commits(&self) {
+        self.shared.commits.drain_blocking();
     }
 
     /// Stops the server and joins the background thread.

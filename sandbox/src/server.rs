@@ -1,7 +1,7 @@
 //! The accept loop, per-connection keep-alive loop, and dispatch of a request through the fault engine to a
 //! provider simulation or the admin API.
 
-use crate::fault::{FaultKind, Operation};
+use crate::fault::{FaultKind, FaultPlan, Operation};
 use crate::http::{read_request, write_response, write_truncated, Limits, ReadConfig, ReadOutcome, Request, Response};
 use crate::state::{lock, Shared};
 use crate::{admin, eko, paytm, upi360};
@@ -26,6 +26,11 @@ fn classify(req: &Request) -> Option<Operation> {
 }
 
 async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
+    if req.path == "/__sandbox/commits/drain" {
+        // The one admin call that waits: until every late commit has landed.
+        let response = admin::drain_commits(shared, req).await;
+        return Action::Respond(response, shared.now_ms(0));
+    }
     if req.path == "/__sandbox" || req.path.starts_with("/__sandbox/") {
         let now = shared.now_ms(0);
         return Action::Respond(admin::handle(shared, req, now), now);
@@ -50,13 +55,10 @@ async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
                 .with_header("Retry-After", retry_after_secs.to_string());
             return Action::Respond(r, now);
         }
+        Some(FaultKind::LateCommit { .. }) => return late_commit(shared, op, req, &plan).await,
         _ => {}
     }
-    let mut response = match op.provider() {
-        Provider::Eko => eko::handle(shared, op, req, now),
-        Provider::Paytm => paytm::handle(shared, op, req, now),
-        _ => upi360::handle(shared, op, req, now),
-    };
+    let mut response = handle(shared, op, req, now);
     match plan.decisive {
         Some(FaultKind::TruncatedBody) => Action::Truncate(response, now),
         Some(FaultKind::DropAfterCommit) => Action::Drop,
@@ -67,6 +69,35 @@ async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
             Action::Respond(response, now)
         }
         _ => Action::Respond(response, now),
+    }
+}
+
+/// Hands a provider request to its simulation.
+fn handle(shared: &Shared, op: Operation, req: &Request, now: u64) -> Response {
+    match op.provider() {
+        Provider::Eko => eko::handle(shared, op, req, now),
+        Provider::Paytm => paytm::handle(shared, op, req, now),
+        _ => upi360::handle(shared, op, req, now),
+    }
+}
+
+/// A late commit: the request is held for the drawn delay on a task of its own, then processed (committed) and
+/// answered. The task is not tied to the connection, so the commit lands even if the client has gone.
+async fn late_commit(shared: &Arc<Shared>, op: Operation, req: &Request, plan: &FaultPlan) -> Action {
+    // Counted and subscribed to releases before anything awaits.
+    let guard = shared.commits.begin();
+    let hold = shared.commits.hold(Duration::from_millis(plan.late_commit_ms));
+    let (shared, req, skew) = (shared.clone(), req.clone(), plan.clock_skew_ms);
+    let task = tokio::spawn(async move {
+        hold.await;
+        let now = shared.now_ms(skew);
+        let response = handle(&shared, op, &req, now);
+        drop(guard);
+        (response, now)
+    });
+    match task.await {
+        Ok((response, now)) => Action::Respond(response, now),
+        Err(_) => Action::Drop,
     }
 }
 

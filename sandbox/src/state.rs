@@ -9,7 +9,7 @@ use refundkit::upi360::{RsaPrivateKey, RsaPublicKey};
 use refundkit::{Provider, Secret};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Everything the connection tasks share.
@@ -20,6 +20,94 @@ pub(crate) struct Shared {
     pub(crate) psp_private_key: RsaPrivateKey,
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Mutex<FaultEngine>,
+    /// Late commits under way (see [`crate::FaultKind::LateCommit`]).
+    pub(crate) commits: Arc<PendingCommits>,
+}
+
+/// How many held (late-commit) requests have not committed yet, with a condition variable for synchronous waiters
+/// and a notifier for asynchronous ones.
+#[derive(Debug)]
+pub(crate) struct PendingCommits {
+    count: Mutex<usize>,
+    changed: Condvar,
+    notify: tokio::sync::Notify,
+    /// Bumped by [`PendingCommits::release`]: held requests begun before it stop waiting.
+    release: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for PendingCommits {
+    fn default() -> Self {
+        PendingCommits {
+            count: Mutex::new(0),
+            changed: Condvar::new(),
+            notify: tokio::sync::Notify::new(),
+            release: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+impl PendingCommits {
+    /// Held requests not committed yet.
+    pub(crate) fn count(&self) -> usize {
+        *lock(&self.count)
+    }
+
+    /// Counts one more held request until the guard is dropped (after its commit, or if its task is cancelled or
+    /// panics).
+    pub(crate) fn begin(self: &Arc<Self>) -> CommitGuard {
+        *lock(&self.count) += 1;
+        CommitGuard(self.clone())
+    }
+
+    /// Holds for `delay` or until [`PendingCommits::release`] is called, whichever comes first. The release
+    /// generation is read when this is called (before the first await), so a release cannot be missed.
+    pub(crate) fn hold(&self, delay: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.release.subscribe();
+        let generation = *rx.borrow_and_update();
+        async move {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = rx.wait_for(|g| *g > generation) => {}
+            }
+        }
+    }
+
+    /// Lets every request held now commit at once.
+    pub(crate) fn release(&self) {
+        self.release.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Waits until no held request is left.
+    pub(crate) async fn drain(&self) {
+        loop {
+            // Created before the check, so a notification between the check and the await is not lost.
+            let notified = self.notify.notified();
+            if self.count() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Blocks the calling thread until no held request is left.
+    pub(crate) fn drain_blocking(&self) {
+        let guard = lock(&self.count);
+        let _guard = self.changed.wait_while(guard, |n| *n > 0).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// One held request; dropping it un-counts it and wakes the waiters.
+#[derive(Debug)]
+pub(crate) struct CommitGuard(Arc<PendingCommits>);
+
+impl Drop for CommitGuard {
+    fn drop(&mut self) {
+        let mut n = lock(&self.0.count);
+        *n = n.saturating_sub(1);
+        drop(n);
+        self.0.changed.notify_all();
+        self.0.notify.notify_waiters();
+    }
 }
 
 /// Locks a mutex, recovering from poisoning (a panicking handler must not take the sandbox down).
