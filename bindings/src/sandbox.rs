@@ -99,7 +99,9 @@ pub struct SandboxLedgerEntry {
 /// Faults: `faults` / `set_faults` take `kind[:probability][@route]` rules separated by commas (or the admin API's
 /// JSON array), e.g. `drop_after_commit@eko.initiate_refund` (commit the refund, then close the connection without
 /// answering) or `server_error:0.5`. Kinds: `latency`, `server_error`, `rate_limited`, `connection_reset`,
-/// `truncated_body`, `malformed_body`, `clock_skew`, `drop_after_commit`. Routes: `*`, `eko`, `paytm`, `upi360`,
+/// `truncated_body`, `malformed_body`, `clock_skew`, `drop_after_commit`, and `late_commit:DELAY` (hold a
+/// money-moving request `DELAY` ms, e.g. `2500` or a seeded range `500-5000`, then commit the refund and answer;
+/// status queries say "not found" until then; `late_commit:DELAY:probability@route` adds the rest). Routes: `*`, `eko`, `paytm`, `upi360`,
 /// `eko.refund_otp`, `eko.initiate_refund`, `eko.inquiry`, `eko.pending_refunds`, `paytm.refund_apply`,
 /// `paytm.refund_status`, `upi360.refund`, `upi360.refund_status`. Draws are deterministic for a given seed;
 /// `set_faults("")` removes them all.

@@ -33,8 +33,10 @@ const USAGE: &str = "usage:
   refundkit demo offline         an Eko refund, signed and interpreted step by step (no network at all)
   refundkit sandbox [--port P (default 8480; 0 = any)] [--seed N] [--faults SPEC]
         SPEC: kind[:probability][@route],...  kinds latency, server_error, rate_limited, connection_reset,
-        truncated_body, malformed_body, clock_skew, drop_after_commit; routes *, eko, paytm, upi360 or an operation
-        such as eko.initiate_refund; or a JSON array of admin-API fault rules
+        truncated_body, malformed_body, clock_skew, drop_after_commit, and late_commit:DELAY[:probability][@route]
+        (hold a money-moving request DELAY ms, e.g. 2500 or a seeded range 500-5000, then commit and answer);
+        routes *, eko, paytm, upi360 or an operation such as eko.initiate_refund; or a JSON array of admin-API
+        fault rules
   refundkit eko sign --timestamp MS [--access-key K]
   refundkit eko build otp --tid TID
   refundkit eko build refund --tid TID --otp OTP [--otp-ref-id REF]

@@ -2,14 +2,22 @@
 
 use crate::fault::FaultRule;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{fixtures_json, EkoTransaction, PaytmOrder, PaytmRecord, UpiRecord, UpiTransaction};
+use crate::state::{fixtures_json, lock, EkoTransaction, PaytmOrder, PaytmRecord, Shared, UpiRecord, UpiTransaction};
 use crate::SandboxError;
 use serde_json::{json, Value};
 
+/// The largest amount an original transaction may have: ₹1,00,00,00,000.00 (10¹¹ paise). Far above any real
+/// payment, and far enough below `i64::MAX` that no sum of refunds or fees can overflow.
+pub(crate) const MAX_AMOUNT_PAISE: i64 = 100_000_000_000;
+
 fn check_amount(amount_paise: i64) -> Result<(), SandboxError> {
     if amount_paise <= 0 {
-        return Err(SandboxError::Invalid("amount_paise must be positive".into()));
+        return Err(SandboxError::Invalid(format!("amount_paise must be positive (got {amount_paise})")));
+    }
+    if amount_paise > MAX_AMOUNT_PAISE {
+        return Err(SandboxError::Invalid(format!(
+            "amount_paise is too large (got {amount_paise}; at most {MAX_AMOUNT_PAISE})"
+        )));
     }
     Ok(())
 }
@@ -137,14 +145,57 @@ fn str_field(v: &Value, name: &str) -> Option<String> {
     v.get(name).and_then(Value::as_str).map(str::to_string)
 }
 
-fn int_field(v: &Value, name: &str) -> Option<i64> {
-    let x = v.get(name)?;
-    x.as_str().map_or_else(|| x.to_string(), str::to_string).parse().ok()
+/// An optional whole-number field (a JSON number or a string of digits). Says what is wrong: not a whole number,
+/// or too large for the sandbox's 64-bit arithmetic.
+fn int_field(v: &Value, name: &str) -> Result<Option<i64>, SandboxError> {
+    let Some(x) = v.get(name) else { return Ok(None) };
+    if x.is_null() {
+        return Ok(None);
+    }
+    let text = x.as_str().map_or_else(|| x.to_string(), str::to_string);
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SandboxError::Invalid(format!("{name} must be a whole number (got {text})")));
+    }
+    match text.parse::<i64>() {
+        Ok(n) => Ok(Some(n)),
+        Err(_) if text.starts_with('-') => {
+            Err(SandboxError::Invalid(format!("{name} must be positive (got {text}, which is also too small)")))
+        }
+        Err(_) => Err(SandboxError::Invalid(format!("{name} is too large (got {text})"))),
+    }
+}
+
+/// A required amount field.
+fn amount_field(v: &Value) -> Result<i64, SandboxError> {
+    int_field(v, "amount_paise")?.ok_or_else(|| SandboxError::Invalid("amount_paise is required".into()))
 }
 
 fn eko_json(t: &EkoTransaction) -> Value {
     json!({"tid": t.tid, "client_ref_id": t.client_ref_id, "customer_mobile": t.customer_mobile,
            "amount_paise": t.amount_paise, "tx_status": t.tx_status})
+}
+
+/// `POST /__sandbox/commits/drain[?timeout_ms=N]`: waits until every late commit has landed (at most `timeout_ms`,
+/// default 60 s), then answers `{"pending": n, "drained": bool}`.
+pub(crate) async fn drain_commits(shared: &Shared, req: &Request) -> Response {
+    if req.method != "POST" {
+        return error(405, "use POST /__sandbox/commits/drain");
+    }
+    let timeout_ms = match req.query_param("timeout_ms") {
+        None => 60_000,
+        Some(t) => match t.parse::<u64>() {
+            Ok(ms) => ms,
+            Err(_) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                return error(400, &format!("timeout_ms is too large (got {t})"))
+            }
+            Err(_) => return error(400, &format!("timeout_ms must be a whole number of milliseconds (got {t})")),
+        },
+    };
+    let drained =
+        tokio::time::timeout(std::time::Duration::from_millis(timeout_ms), shared.commits.drain()).await.is_ok();
+    let pending = shared.commits.count();
+    Response::value(if drained { 200 } else { 504 }, &json!({"pending": pending, "drained": drained}))
 }
 
 /// Handles `/__sandbox/...`.
@@ -159,40 +210,47 @@ pub(crate) fn handle(shared: &Shared, req: &Request, _now_ms: u64) -> Response {
         }
     };
     let result = match (req.method.as_str(), path) {
-        ("GET", "/__sandbox") | ("GET", "/__sandbox/credentials") => Ok(crate::credentials_json(shared)),
+        ("GET", "/__sandbox") | ("GET", "/__sandbox/credentials") => Ok(shared.credentials_json()),
         ("GET", "/__sandbox/fixtures") => Ok(fixtures_json(&lock(&shared.state).fixtures())),
         ("GET", "/__sandbox/ledger") => {
             let state = lock(&shared.state);
             Ok(json!({"refunds": state.ledger.iter().map(|e| e.to_json()).collect::<Vec<_>>()}))
         }
-        ("POST", "/__sandbox/eko/transactions") => create_eko(
-            shared,
-            int_field(&body, "amount_paise").unwrap_or(0),
-            str_field(&body, "tid"),
-            str_field(&body, "customer_mobile"),
-            str_field(&body, "client_ref_id"),
-            int_field(&body, "tx_status").map(|s| s.clamp(0, 255) as u8),
-        )
-        .map(|t| eko_json(&t)),
-        ("POST", "/__sandbox/paytm/orders") => create_paytm(
-            shared,
-            int_field(&body, "amount_paise").unwrap_or(0),
-            str_field(&body, "order_id"),
-            str_field(&body, "txn_id"),
-        )
-        .map(|o| json!({"order_id": o.order_id, "txn_id": o.txn_id, "amount_paise": o.amount_paise})),
-        ("POST", "/__sandbox/upi360/transactions") => create_upi(
-            shared,
-            int_field(&body, "amount_paise").unwrap_or(0),
-            str_field(&body, "original_upi_request_id"),
-            str_field(&body, "original_merchant_request_id"),
-            body.get("successful").and_then(Value::as_bool).unwrap_or(true),
-        )
-        .map(|t| {
-            json!({"original_upi_request_id": t.original_upi_request_id,
+        ("POST", "/__sandbox/eko/transactions") => amount_field(&body)
+            .and_then(|amount| {
+                let tx_status = match int_field(&body, "tx_status")? {
+                    None => None,
+                    Some(s @ 0..=4) => Some(s as u8),
+                    Some(s) => return Err(SandboxError::Invalid(format!("tx_status: 0 to 4 (got {s})"))),
+                };
+                create_eko(
+                    shared,
+                    amount,
+                    str_field(&body, "tid"),
+                    str_field(&body, "customer_mobile"),
+                    str_field(&body, "client_ref_id"),
+                    tx_status,
+                )
+            })
+            .map(|t| eko_json(&t)),
+        ("POST", "/__sandbox/paytm/orders") => amount_field(&body)
+            .and_then(|amount| create_paytm(shared, amount, str_field(&body, "order_id"), str_field(&body, "txn_id")))
+            .map(|o| json!({"order_id": o.order_id, "txn_id": o.txn_id, "amount_paise": o.amount_paise})),
+        ("POST", "/__sandbox/upi360/transactions") => amount_field(&body)
+            .and_then(|amount| {
+                create_upi(
+                    shared,
+                    amount,
+                    str_field(&body, "original_upi_request_id"),
+                    str_field(&body, "original_merchant_request_id"),
+                    body.get("successful").and_then(Value::as_bool).unwrap_or(true),
+                )
+            })
+            .map(|t| {
+                json!({"original_upi_request_id": t.original_upi_request_id,
                    "original_merchant_request_id": t.original_merchant_request_id,
                    "amount_paise": t.amount_paise, "successful": t.successful})
-        }),
+            }),
         ("GET", "/__sandbox/faults") => {
             let f = lock(&shared.faults);
             Ok(
@@ -214,6 +272,11 @@ pub(crate) fn handle(shared: &Shared, req: &Request, _now_ms: u64) -> Response {
         ("DELETE", "/__sandbox/faults") => {
             lock(&shared.faults).set_rules(Vec::new());
             Ok(json!({"rules": 0}))
+        }
+        ("GET", "/__sandbox/commits") => Ok(json!({"pending": shared.commits.count()})),
+        ("POST", "/__sandbox/commits/release") => {
+            shared.commits.release();
+            Ok(json!({"released": true, "pending": shared.commits.count()}))
         }
         ("POST", "/__sandbox/reset") => {
             shared.reset();

@@ -126,6 +126,19 @@ pub struct SandboxConfig {
     pub clock_offset_ms: i64,
     /// Fault rules active from the start. Default none.
     pub faults: Vec<FaultRule>,
+    /// Refuse what the providers' documentation refuses (wrong JSON types, missing documented parameters, ids and
+    /// amounts outside the documented formats), with the provider's documented error. Default `true`; `false`
+    /// restores the lenient behaviour (e.g. an Eko OTP sent as a JSON string, an inquiry without `user_code`).
+    pub strict: bool,
+    /// How long a connection may stay idle (no request begun) before the sandbox closes it. Default 10 s.
+    pub idle_timeout_ms: u64,
+    /// How long one request may take to arrive, from its first byte to its last (and one answer to be written);
+    /// a slower request is answered 408 and its connection closed. Default 10 s.
+    pub request_timeout_ms: u64,
+    /// The largest request head (request line and headers) accepted; larger ones are answered 431. Default 64 KiB.
+    pub max_head_bytes: usize,
+    /// The largest request body accepted (after chunked decoding); larger ones are answered 413. Default 4 MiB.
+    pub max_body_bytes: usize,
 }
 
 impl Default for SandboxConfig {
@@ -143,6 +156,11 @@ impl Default for SandboxConfig {
             upi_timestamp_window_ms: 30 * 60 * 1000,
             clock_offset_ms: 0,
             faults: Vec::new(),
+            strict: true,
+            idle_timeout_ms: 10_000,
+            request_timeout_ms: 10_000,
+            max_head_bytes: 64 * 1024,
+            max_body_bytes: 4 * 1024 * 1024,
         }
     }
 }

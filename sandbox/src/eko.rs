@@ -10,8 +10,7 @@
 
 use crate::fault::Operation;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{EkoTransaction, IssuedOtp, LedgerEntry, RefundState, State};
+use crate::state::{lock, EkoTransaction, IssuedOtp, LedgerEntry, RefundState, Shared, State};
 use crate::util::{parse_query, percent_decode, rupees, utc_iso_millis};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -243,7 +242,7 @@ fn initiate_refund(state: &mut State, tid: &str, body: &Map<String, Value>, now_
     let amount = record.txn.amount_paise;
     let fee = amount / 100;
     let refund_tid = format!("{}", 3_000_000_000u64 + state.next("eko.refund_tid") % 1_000_000_000);
-    state.eko_balance_paise += amount + fee;
+    state.eko_balance_paise = state.eko_balance_paise.saturating_add(amount.saturating_add(fee));
     let balance = state.eko_balance_paise;
     if let Some(record) = state.eko.get_mut(tid) {
         record.txn.tx_status = 4;
@@ -267,7 +266,7 @@ fn initiate_refund(state: &mut State, tid: &str, body: &Map<String, Value>, now_
         json!({
             "refund_tid": refund_tid, "amount": rupees(amount), "tds": "0.00", "balance": rupees(balance),
             "fee": rupees(fee), "currency": "INR", "commission_reverse": "0.00", "tid": tid,
-            "timestamp": utc_iso_millis(now_ms), "refunded_amount": rupees(amount + fee),
+            "timestamp": utc_iso_millis(now_ms), "refunded_amount": rupees(amount.saturating_add(fee)),
         }),
     );
     answer(m)

@@ -67,6 +67,11 @@ impl Operation {
             Operation::Upi360Refund | Operation::Upi360RefundStatus => Provider::Upi360,
         }
     }
+
+    /// Whether the operation can move money: Eko Initiate Refund, Paytm Refund Apply, UPI Refund 360.
+    pub fn moves_money(self) -> bool {
+        matches!(self, Operation::EkoInitiateRefund | Operation::PaytmRefundApply | Operation::Upi360Refund)
+    }
 }
 
 /// Which requests a rule applies to.
@@ -144,6 +149,45 @@ pub enum FaultKind {
     },
     /// Processes the request (commits a refund), then closes the connection without any answer. Committed.
     DropAfterCommit,
+    /// Holds a money-moving request (Eko Initiate Refund, Paytm Refund Apply, UPI Refund 360) for a delay drawn
+    /// uniformly from `min_ms..=max_ms` (seeded), and only then processes it (commits the refund) and answers. Until
+    /// then, status queries answer as if the request had never arrived. The commit happens even if the client has
+    /// gone; [`Sandbox::drain_commits`](crate::Sandbox::drain_commits) waits for every held request. Never fires on
+    /// other operations. Committed (late).
+    LateCommit {
+        /// The shortest delay in milliseconds.
+        min_ms: u64,
+        /// The longest delay in milliseconds (equal to `min_ms` for a fixed delay).
+        max_ms: u64,
+    },
+}
+
+/// The longest late-commit delay accepted: 10 minutes.
+pub const MAX_LATE_COMMIT_MS: u64 = 600_000;
+
+/// Parses a late-commit delay: `2500` (fixed) or `500-5000` (a range), in milliseconds.
+fn parse_delay(text: &str) -> Result<(u64, u64), String> {
+    let number = |t: &str| {
+        let t = t.trim();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("late_commit delay `{text}`: milliseconds, as `2500` or `500-5000`"));
+        }
+        t.parse::<u64>().map_err(|_| format!("late_commit delay `{text}` is too large (at most {MAX_LATE_COMMIT_MS})"))
+    };
+    let (min, max) = match text.split_once('-') {
+        Some((a, b)) => (number(a)?, number(b)?),
+        None => {
+            let n = number(text)?;
+            (n, n)
+        }
+    };
+    if min > max {
+        return Err(format!("late_commit delay `{text}`: the range's start is above its end"));
+    }
+    if max > MAX_LATE_COMMIT_MS {
+        return Err(format!("late_commit delay `{text}` is too large (at most {MAX_LATE_COMMIT_MS} ms)"));
+    }
+    Ok((min, max))
 }
 
 impl FaultKind {
@@ -158,6 +202,7 @@ impl FaultKind {
             FaultKind::MalformedBody => "malformed_body",
             FaultKind::ClockSkew { .. } => "clock_skew",
             FaultKind::DropAfterCommit => "drop_after_commit",
+            FaultKind::LateCommit { .. } => "late_commit",
         }
     }
 
@@ -168,6 +213,7 @@ impl FaultKind {
             FaultKind::TruncatedBody
                 | FaultKind::MalformedBody
                 | FaultKind::DropAfterCommit
+                | FaultKind::LateCommit { .. }
                 | FaultKind::Latency { .. }
                 | FaultKind::ClockSkew { .. }
         )
@@ -208,6 +254,8 @@ impl FaultRule {
             FaultKind::ServerError { status } => v["status"] = json!(status),
             FaultKind::RateLimited { retry_after_secs } => v["retry_after_secs"] = json!(retry_after_secs),
             FaultKind::ClockSkew { offset_ms } => v["offset_ms"] = json!(offset_ms),
+            FaultKind::LateCommit { min_ms, max_ms } if min_ms == max_ms => v["delay_ms"] = json!(min_ms),
+            FaultKind::LateCommit { min_ms, max_ms } => v["delay_ms"] = json!(format!("{min_ms}-{max_ms}")),
             _ => {}
         }
         match self.trigger {
@@ -243,6 +291,15 @@ impl FaultRule {
             "malformed_body" => FaultKind::MalformedBody,
             "clock_skew" => FaultKind::ClockSkew { offset_ms: int("offset_ms").unwrap_or(3_600_000) },
             "drop_after_commit" => FaultKind::DropAfterCommit,
+            "late_commit" => {
+                let delay = match v.get("delay_ms") {
+                    None => return Err("`delay_ms` is required for late_commit (e.g. 2500 or \"500-5000\")".into()),
+                    Some(Value::String(t)) => t.clone(),
+                    Some(other) => other.to_string(),
+                };
+                let (min_ms, max_ms) = parse_delay(&delay)?;
+                FaultKind::LateCommit { min_ms, max_ms }
+            }
             other => return Err(format!("unknown fault kind `{other}`")),
         };
         let trigger = if let Some(n) = int("every_nth") {
@@ -282,6 +339,8 @@ pub struct FaultCounts {
     pub clock_skew: u64,
     /// Answers dropped after processing.
     pub drop_after_commit: u64,
+    /// Money-moving requests held and committed late.
+    pub late_commit: u64,
 }
 
 impl FaultCounts {
@@ -295,6 +354,7 @@ impl FaultCounts {
             + self.malformed_body
             + self.clock_skew
             + self.drop_after_commit
+            + self.late_commit
     }
 
     fn bump(&mut self, kind: FaultKind) {
@@ -307,6 +367,7 @@ impl FaultCounts {
             FaultKind::MalformedBody => &mut self.malformed_body,
             FaultKind::ClockSkew { .. } => &mut self.clock_skew,
             FaultKind::DropAfterCommit => &mut self.drop_after_commit,
+            FaultKind::LateCommit { .. } => &mut self.late_commit,
         };
         *c += 1;
     }
@@ -317,7 +378,7 @@ impl FaultCounts {
             "latency": self.latency, "server_error": self.server_error, "rate_limited": self.rate_limited,
             "connection_reset": self.connection_reset, "truncated_body": self.truncated_body,
             "malformed_body": self.malformed_body, "clock_skew": self.clock_skew,
-            "drop_after_commit": self.drop_after_commit, "total": self.total(),
+            "drop_after_commit": self.drop_after_commit, "late_commit": self.late_commit, "total": self.total(),
         })
     }
 }
@@ -340,6 +401,8 @@ pub(crate) struct FaultPlan {
     pub(crate) clock_skew_ms: i64,
     /// A fault that replaces processing (5xx, 429, reset) or hits the answer after processing.
     pub(crate) decisive: Option<FaultKind>,
+    /// For a late commit: the delay drawn for this request.
+    pub(crate) late_commit_ms: u64,
 }
 
 /// The most recent fault events kept.
@@ -393,7 +456,7 @@ impl FaultEngine {
         let n = *counter;
         let mut plan = FaultPlan::default();
         for (i, rule) in self.rules.iter().enumerate() {
-            if !rule.route.matches(op) {
+            if !rule.route.matches(op) || (matches!(rule.kind, FaultKind::LateCommit { .. }) && !op.moves_money()) {
                 continue;
             }
             let fires = match rule.trigger {
@@ -409,6 +472,12 @@ impl FaultEngine {
             match rule.kind {
                 FaultKind::Latency { ms } => plan.latency_ms += ms,
                 FaultKind::ClockSkew { offset_ms } => plan.clock_skew_ms += offset_ms,
+                FaultKind::LateCommit { min_ms, max_ms } if plan.decisive.is_none() => {
+                    plan.decisive = Some(rule.kind);
+                    let span = (max_ms - min_ms).saturating_add(1);
+                    let draw = derive(self.seed, &format!("late_commit:{}:{i}", op.name()), n);
+                    plan.late_commit_ms = min_ms + draw % span;
+                }
                 kind if plan.decisive.is_none() => plan.decisive = Some(kind),
                 _ => continue,
             }
@@ -472,7 +541,8 @@ mod tests {
 
 /// Parses a fault list: either a JSON array of admin-API rules, or the short form `kind[:probability][@route],...`
 /// (e.g. `drop_after_commit:0.1@eko.initiate_refund,server_error:0.05`). A rule without a probability fires on
-/// every matching request.
+/// every matching request. `late_commit` takes its delay first: `late_commit:DELAY[:probability][@route]` with
+/// `DELAY` in milliseconds, fixed (`late_commit:2500`) or a seeded uniform range (`late_commit:500-5000`).
 pub fn parse_fault_spec(spec: &str) -> Result<Vec<FaultRule>, String> {
     if spec.trim_start().starts_with('[') {
         let v: Value = serde_json::from_str(spec).map_err(|e| format!("faults: not JSON: {e}"))?;
@@ -483,8 +553,16 @@ pub fn parse_fault_spec(spec: &str) -> Result<Vec<FaultRule>, String> {
         .map(|item| {
             let item = item.trim();
             let (rest, route) = item.split_once('@').unwrap_or((item, "*"));
-            let (kind, probability) = rest.split_once(':').map_or((rest, None), |(k, p)| (k, Some(p)));
+            let (kind, mut probability) = rest.split_once(':').map_or((rest, None), |(k, p)| (k, Some(p)));
             let mut v = json!({ "kind": kind, "route": route });
+            if kind == "late_commit" {
+                let Some(args) = probability else {
+                    return Err(format!("faults `{item}`: late_commit needs a delay, e.g. late_commit:2500"));
+                };
+                let (delay, p) = args.split_once(':').map_or((args, None), |(d, p)| (d, Some(p)));
+                v["delay_ms"] = Value::String(delay.to_string());
+                probability = p;
+            }
             if let Some(p) = probability {
                 v["probability"] = Value::String(p.to_string());
             }
@@ -511,5 +589,37 @@ mod spec_tests {
         let json = parse_fault_spec(r#"[{"kind":"latency","ms":5,"every_nth":2}]"#).unwrap();
         assert_eq!(json[0].kind, FaultKind::Latency { ms: 5 });
         assert_eq!(parse_fault_spec("").unwrap(), vec![]);
+    }
+}
+
+#[cfg(test)]
+mod late_commit_tests {
+    use super::*;
+
+    #[test]
+    fn delays_are_drawn_from_the_seed_within_the_range_and_only_for_money_moving_operations() {
+        let rule = FaultRule::new(
+            RouteSelector::All,
+            FaultKind::LateCommit { min_ms: 500, max_ms: 5000 },
+            Trigger::EveryNth(1),
+        );
+        let draws = |seed| {
+            let mut e = FaultEngine::new(seed, vec![rule]);
+            (0..500).map(|_| e.plan(Operation::PaytmRefundApply).late_commit_ms).collect::<Vec<_>>()
+        };
+        let a = draws(9);
+        assert_eq!(a, draws(9));
+        assert_ne!(a, draws(10));
+        assert!(a.iter().all(|d| (500..=5000).contains(d)));
+        assert!(a.iter().any(|d| *d < 1500) && a.iter().any(|d| *d > 4000), "spread over the range");
+        let mut e = FaultEngine::new(1, vec![rule]);
+        for op in Operation::ALL {
+            let plan = e.plan(op);
+            assert_eq!(plan.decisive.is_some(), op.moves_money(), "{op:?}");
+        }
+        assert_eq!(e.counts().late_commit, 3);
+        let fixed =
+            FaultRule::new(RouteSelector::All, FaultKind::LateCommit { min_ms: 7, max_ms: 7 }, Trigger::EveryNth(1));
+        assert_eq!(FaultEngine::new(1, vec![fixed]).plan(Operation::Upi360Refund).late_commit_ms, 7);
     }
 }

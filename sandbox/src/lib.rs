@@ -61,15 +61,16 @@ pub use config::{
     DEFAULT_UPI_MERCHANT_CHANNEL_ID, DEFAULT_UPI_MERCHANT_ID, DEFAULT_UPI_PSP_KID, TEST_MERCHANT_PRIVATE_KEY_PEM,
     TEST_MERCHANT_PUBLIC_KEY_PEM, TEST_PSP_PRIVATE_KEY_PEM, TEST_PSP_PUBLIC_KEY_PEM,
 };
-pub use fault::{parse_fault_spec, FaultCounts, FaultEvent, FaultKind, FaultRule, Operation, RouteSelector, Trigger};
+pub use fault::{
+    parse_fault_spec, FaultCounts, FaultEvent, FaultKind, FaultRule, Operation, RouteSelector, Trigger,
+    MAX_LATE_COMMIT_MS,
+};
 pub use state::{EkoTransaction, Fixtures, LedgerEntry, PaytmOrder, RefundState, UpiTransaction};
 
 use fault::FaultEngine;
 use refundkit::upi360::{RsaPrivateKey, RsaPublicKey};
 use refundkit::Secret;
-use serde_json::{json, Value};
-use server::{lock, Shared};
-use state::State;
+use state::{lock, Shared, State};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -135,6 +136,7 @@ impl Sandbox {
             psp_private_key,
             state: Mutex::new(State::new(config.seed)),
             faults: Mutex::new(FaultEngine::new(config.seed, config.faults.clone())),
+            commits: Arc::default(),
             config,
         });
         shared.reset();
@@ -248,7 +250,26 @@ impl Sandbox {
         lock(&self.shared.faults).log()
     }
 
-    /// Empties the ledger, re-creates the seeded fixtures and zeroes the fault counts (rules stay).
+    /// How many money-moving requests held by a [`FaultKind::LateCommit`] fault have not committed yet.
+    pub fn pending_commits(&self) -> usize {
+        self.shared.commits.count()
+    }
+
+    /// Waits until every request held by a [`FaultKind::LateCommit`] fault has committed (or been refused) and
+    /// answered, so the ledger is final. Returns at once when none is held. The held requests run on the
+    /// sandbox's runtime: do not call this after the runtime stops.
+    pub async fn drain_commits(&self) {
+        self.shared.commits.drain().await;
+    }
+
+    /// Lets every request held by a [`FaultKind::LateCommit`] fault commit now instead of at the end of its delay
+    /// (for tests that must not depend on timing: hold with a long delay, check, release, drain).
+    pub fn release_commits(&self) {
+        self.shared.commits.release();
+    }
+
+    /// Empties the ledger, re-creates the seeded fixtures and zeroes the fault counts (rules stay). A late commit
+    /// still held lands in the new books.
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -266,22 +287,6 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
-}
-
-/// The credentials summary as admin-API JSON.
-pub(crate) fn credentials_json(shared: &Shared) -> Value {
-    let c = &shared.config;
-    json!({
-        "seed": c.seed,
-        "polls_until_success": c.polls_until_success,
-        "eko": {"developer_key": c.eko.developer_key, "access_key": c.eko.access_key,
-                "initiator_id": c.eko.initiator_id, "user_code": c.eko.user_code,
-                "timestamp_window_ms": c.eko_timestamp_window_ms, "otp_ttl_ms": c.eko_otp_ttl_ms},
-        "paytm": {"mid": c.paytm.mid, "merchant_key": c.paytm.merchant_key},
-        "upi360": {"merchant_id": c.upi360.merchant_id, "merchant_channel_id": c.upi360.merchant_channel_id,
-                   "psp_kid": c.upi360.psp_kid, "timestamp_window_ms": c.upi_timestamp_window_ms,
-                   "merchant_public_key_pem": c.upi360.merchant_public_key_pem},
-    })
 }
 
 /// A sandbox running on its own background thread and tokio runtime, for synchronous callers (CLI, FFI). It
@@ -328,6 +333,13 @@ impl SandboxHandle {
             }
             Err(_) => Err(SandboxError::Runtime("the sandbox thread ended before starting".into())),
         }
+    }
+
+    /// Blocks until every request held by a [`FaultKind::LateCommit`] fault has committed: the synchronous
+    /// [`Sandbox::drain_commits`] (it shadows the async one through `Deref`). Safe from any thread, including a tokio
+    /// runtime's, since the sandbox runs on its own.
+    pub fn drain_commits(&self) {
+        self.shared.commits.drain_blocking();
     }
 
     /// Stops the server and joins the background thread.

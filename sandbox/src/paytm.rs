@@ -8,8 +8,7 @@
 
 use crate::fault::Operation;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{LedgerEntry, RefundState, State};
+use crate::state::{lock, LedgerEntry, RefundState, Shared, State};
 use crate::util::{derive_chars, ist_paytm, raw_object_member, rupees, ALNUM};
 use refundkit::paytm::checksum;
 use refundkit::{Money, Provider};
@@ -125,13 +124,13 @@ fn refund_apply(state: &mut State, body: &Map<String, Value>, now_ms: u64) -> Va
     if amount < order.amount_paise && amount < 100 {
         return fail("635", "Partial Refund under Rupee 1 is not allowed");
     }
-    if order.refunded_paise + amount > order.amount_paise {
+    if order.refunded_paise.checked_add(amount).is_none_or(|total| total > order.amount_paise) {
         return fail("619", "Invalid refund amount");
     }
     // Commit.
     let refund_id = format!("2026{}", state.digits("paytm.refund_id", 26));
     if let Some(r) = state.paytm.get_mut(&order_id) {
-        r.order.refunded_paise += amount;
+        r.order.refunded_paise = r.order.refunded_paise.saturating_add(amount);
     }
     state.ledger.push(LedgerEntry {
         provider: Provider::Paytm,

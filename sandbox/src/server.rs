@@ -1,50 +1,16 @@
 //! The accept loop, per-connection keep-alive loop, and dispatch of a request through the fault engine to a
 //! provider simulation or the admin API.
 
-use crate::config::SandboxConfig;
-use crate::fault::{FaultEngine, FaultKind, Operation};
-use crate::http::{read_request, write_response, write_truncated, Request, Response};
-use crate::state::State;
+use crate::fault::{FaultKind, FaultPlan, Operation};
+use crate::http::{read_request, write_response, write_truncated, Limits, ReadConfig, ReadOutcome, Request, Response};
+use crate::state::{lock, Shared};
 use crate::{admin, eko, paytm, upi360};
-use refundkit::upi360::{RsaPrivateKey, RsaPublicKey};
-use refundkit::{Provider, Secret};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use refundkit::Provider;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-
-/// Everything the connection tasks share.
-pub(crate) struct Shared {
-    pub(crate) config: SandboxConfig,
-    pub(crate) paytm_key: Secret,
-    pub(crate) merchant_public_key: RsaPublicKey,
-    pub(crate) psp_private_key: RsaPrivateKey,
-    pub(crate) state: Mutex<State>,
-    pub(crate) faults: Mutex<FaultEngine>,
-}
-
-/// Locks a mutex, recovering from poisoning (a panicking handler must not take the sandbox down).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Shared {
-    /// The server clock in Unix milliseconds: system time plus the configured offset plus `skew_ms`.
-    pub(crate) fn now_ms(&self, skew_ms: i64) -> u64 {
-        let system = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        (system + self.config.clock_offset_ms + skew_ms).max(0) as u64
-    }
-
-    /// Empties the books and re-creates the seeded fixtures; fault counters restart.
-    pub(crate) fn reset(&self) {
-        let mut state = State::new(self.config.seed);
-        if self.config.fixtures {
-            state.seed_fixtures(self.now_ms(0));
-        }
-        *lock(&self.state) = state;
-        lock(&self.faults).reset_counters();
-    }
-}
 
 /// What to do with the connection after a request.
 enum Action {
@@ -60,6 +26,11 @@ fn classify(req: &Request) -> Option<Operation> {
 }
 
 async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
+    if req.path == "/__sandbox/commits/drain" {
+        // The one admin call that waits: until every late commit has landed.
+        let response = admin::drain_commits(shared, req).await;
+        return Action::Respond(response, shared.now_ms(0));
+    }
     if req.path == "/__sandbox" || req.path.starts_with("/__sandbox/") {
         let now = shared.now_ms(0);
         return Action::Respond(admin::handle(shared, req, now), now);
@@ -84,13 +55,10 @@ async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
                 .with_header("Retry-After", retry_after_secs.to_string());
             return Action::Respond(r, now);
         }
+        Some(FaultKind::LateCommit { .. }) => return late_commit(shared, op, req, &plan).await,
         _ => {}
     }
-    let mut response = match op.provider() {
-        Provider::Eko => eko::handle(shared, op, req, now),
-        Provider::Paytm => paytm::handle(shared, op, req, now),
-        _ => upi360::handle(shared, op, req, now),
-    };
+    let mut response = handle(shared, op, req, now);
     match plan.decisive {
         Some(FaultKind::TruncatedBody) => Action::Truncate(response, now),
         Some(FaultKind::DropAfterCommit) => Action::Drop,
@@ -104,33 +72,108 @@ async fn dispatch(shared: &Arc<Shared>, req: &Request) -> Action {
     }
 }
 
+/// Hands a provider request to its simulation.
+fn handle(shared: &Shared, op: Operation, req: &Request, now: u64) -> Response {
+    match op.provider() {
+        Provider::Eko => eko::handle(shared, op, req, now),
+        Provider::Paytm => paytm::handle(shared, op, req, now),
+        _ => upi360::handle(shared, op, req, now),
+    }
+}
+
+/// A late commit: the request is held for the drawn delay on a task of its own, then processed (committed) and
+/// answered. The task is not tied to the connection, so the commit lands even if the client has gone.
+async fn late_commit(shared: &Arc<Shared>, op: Operation, req: &Request, plan: &FaultPlan) -> Action {
+    // Counted and subscribed to releases before anything awaits.
+    let guard = shared.commits.begin();
+    let hold = shared.commits.hold(Duration::from_millis(plan.late_commit_ms));
+    let (shared, req, skew) = (shared.clone(), req.clone(), plan.clock_skew_ms);
+    let task = tokio::spawn(async move {
+        hold.await;
+        let now = shared.now_ms(skew);
+        let response = handle(&shared, op, &req, now);
+        drop(guard);
+        (response, now)
+    });
+    match task.await {
+        Ok((response, now)) => Action::Respond(response, now),
+        Err(_) => Action::Drop,
+    }
+}
+
+/// The reader's limits and timeouts, from the configuration.
+fn read_config(shared: &Shared) -> ReadConfig {
+    let c = &shared.config;
+    ReadConfig {
+        limits: Limits { max_head: c.max_head_bytes, max_body: c.max_body_bytes },
+        idle_timeout: Duration::from_millis(c.idle_timeout_ms),
+        request_timeout: Duration::from_millis(c.request_timeout_ms),
+    }
+}
+
+/// Writes within the request timeout (a client that does not read cannot hold the task forever).
+async fn write_bounded(
+    stream: &mut TcpStream,
+    response: &Response,
+    now_ms: u64,
+    keep_alive: bool,
+    limit: Duration,
+) -> bool {
+    matches!(tokio::time::timeout(limit, write_response(stream, response, now_ms, keep_alive)).await, Ok(Ok(())))
+}
+
+/// Answers an unacceptable request and closes "lingering" (RFC 9112 §9.6): the write side first, then the rest of
+/// what the client sends is read and discarded (bounded in time and bytes) so that closing with unread data does not
+/// send a TCP RST that could destroy the answer before the client reads it.
+async fn refuse(stream: &mut TcpStream, response: &Response, now_ms: u64, limit: Duration) {
+    if !write_bounded(stream, response, now_ms, false, limit).await {
+        return;
+    }
+    let drain = async {
+        let _ = stream.shutdown().await;
+        let mut scratch = vec![0u8; 16 * 1024];
+        let mut total: usize = 0;
+        while total < 8 * 1024 * 1024 {
+            match stream.read(&mut scratch).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total = total.saturating_add(n),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(limit, drain).await;
+}
+
 async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, mut shutdown: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
+    let config = read_config(&shared);
     let mut buf = Vec::new();
     loop {
-        let request = tokio::select! {
-            r = read_request(&mut stream, &mut buf) => r,
+        let outcome = tokio::select! {
+            r = read_request(&mut stream, &mut buf, config) => r,
             _ = shutdown.changed() => return,
         };
-        let request = match request {
-            Ok(Some(r)) => r,
-            Ok(None) => return,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                let r = Response::text(400, "malformed HTTP request");
-                let _ = write_response(&mut stream, &r, shared.now_ms(0), false).await;
+        let request = match outcome {
+            ReadOutcome::Request(r) => r,
+            ReadOutcome::Closed | ReadOutcome::Idle => return,
+            ReadOutcome::TimedOut => {
+                let r = Response::text(408, "request not received in time");
+                refuse(&mut stream, &r, shared.now_ms(0), config.request_timeout).await;
                 return;
             }
-            Err(_) => return,
+            ReadOutcome::Failed(e) => {
+                refuse(&mut stream, &e.response(), shared.now_ms(0), config.request_timeout).await;
+                return;
+            }
         };
         let keep_alive = request.keep_alive();
         match dispatch(&shared, &request).await {
             Action::Respond(r, now) => {
-                if write_response(&mut stream, &r, now, keep_alive).await.is_err() || !keep_alive {
+                if !write_bounded(&mut stream, &r, now, keep_alive, config.request_timeout).await || !keep_alive {
                     return;
                 }
             }
             Action::Truncate(r, now) => {
-                let _ = write_truncated(&mut stream, &r, now).await;
+                let _ = tokio::time::timeout(config.request_timeout, write_truncated(&mut stream, &r, now)).await;
                 return;
             }
             Action::Reset => {

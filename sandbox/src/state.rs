@@ -1,9 +1,153 @@
-//! The sandbox's books: original transactions of every provider and the refund ledger.
+//! The sandbox's shared state: configuration and keys, the books (original transactions of every provider and the
+//! refund ledger) and the fault engine, behind mutexes. Provider handlers and the admin API read and change it; the
+//! server only routes requests to them.
 
+use crate::config::SandboxConfig;
+use crate::fault::FaultEngine;
 use crate::util::{derive, derive_chars, ALNUM_UPPER};
-use refundkit::Provider;
+use refundkit::upi360::{RsaPrivateKey, RsaPublicKey};
+use refundkit::{Provider, Secret};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Everything the connection tasks share.
+pub(crate) struct Shared {
+    pub(crate) config: SandboxConfig,
+    pub(crate) paytm_key: Secret,
+    pub(crate) merchant_public_key: RsaPublicKey,
+    pub(crate) psp_private_key: RsaPrivateKey,
+    pub(crate) state: Mutex<State>,
+    pub(crate) faults: Mutex<FaultEngine>,
+    /// Late commits under way (see [`crate::FaultKind::LateCommit`]).
+    pub(crate) commits: Arc<PendingCommits>,
+}
+
+/// How many held (late-commit) requests have not committed yet, with a condition variable for synchronous waiters
+/// and a notifier for asynchronous ones.
+#[derive(Debug)]
+pub(crate) struct PendingCommits {
+    count: Mutex<usize>,
+    changed: Condvar,
+    notify: tokio::sync::Notify,
+    /// Bumped by [`PendingCommits::release`]: held requests begun before it stop waiting.
+    release: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for PendingCommits {
+    fn default() -> Self {
+        PendingCommits {
+            count: Mutex::new(0),
+            changed: Condvar::new(),
+            notify: tokio::sync::Notify::new(),
+            release: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+impl PendingCommits {
+    /// Held requests not committed yet.
+    pub(crate) fn count(&self) -> usize {
+        *lock(&self.count)
+    }
+
+    /// Counts one more held request until the guard is dropped (after its commit, or if its task is cancelled or
+    /// panics).
+    pub(crate) fn begin(self: &Arc<Self>) -> CommitGuard {
+        *lock(&self.count) += 1;
+        CommitGuard(self.clone())
+    }
+
+    /// Holds for `delay` or until [`PendingCommits::release`] is called, whichever comes first. The release
+    /// generation is read when this is called (before the first await), so a release cannot be missed.
+    pub(crate) fn hold(&self, delay: std::time::Duration) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.release.subscribe();
+        let generation = *rx.borrow_and_update();
+        async move {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = rx.wait_for(|g| *g > generation) => {}
+            }
+        }
+    }
+
+    /// Lets every request held now commit at once.
+    pub(crate) fn release(&self) {
+        self.release.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Waits until no held request is left.
+    pub(crate) async fn drain(&self) {
+        loop {
+            // Created before the check, so a notification between the check and the await is not lost.
+            let notified = self.notify.notified();
+            if self.count() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Blocks the calling thread until no held request is left.
+    pub(crate) fn drain_blocking(&self) {
+        let guard = lock(&self.count);
+        let _guard = self.changed.wait_while(guard, |n| *n > 0).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// One held request; dropping it un-counts it and wakes the waiters.
+#[derive(Debug)]
+pub(crate) struct CommitGuard(Arc<PendingCommits>);
+
+impl Drop for CommitGuard {
+    fn drop(&mut self) {
+        let mut n = lock(&self.0.count);
+        *n = n.saturating_sub(1);
+        drop(n);
+        self.0.changed.notify_all();
+        self.0.notify.notify_waiters();
+    }
+}
+
+/// Locks a mutex, recovering from poisoning (a panicking handler must not take the sandbox down).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    /// The server clock in Unix milliseconds: system time plus the configured offset plus `skew_ms`.
+    pub(crate) fn now_ms(&self, skew_ms: i64) -> u64 {
+        let system = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        (system + self.config.clock_offset_ms + skew_ms).max(0) as u64
+    }
+
+    /// Empties the books and re-creates the seeded fixtures; fault counters restart.
+    pub(crate) fn reset(&self) {
+        let mut state = State::new(self.config.seed);
+        if self.config.fixtures {
+            state.seed_fixtures(self.now_ms(0));
+        }
+        *lock(&self.state) = state;
+        lock(&self.faults).reset_counters();
+    }
+
+    /// The credentials summary as admin-API JSON.
+    pub(crate) fn credentials_json(&self) -> Value {
+        let c = &self.config;
+        json!({
+            "seed": c.seed,
+            "polls_until_success": c.polls_until_success,
+            "eko": {"developer_key": c.eko.developer_key, "access_key": c.eko.access_key,
+                    "initiator_id": c.eko.initiator_id, "user_code": c.eko.user_code,
+                    "timestamp_window_ms": c.eko_timestamp_window_ms, "otp_ttl_ms": c.eko_otp_ttl_ms},
+            "paytm": {"mid": c.paytm.mid, "merchant_key": c.paytm.merchant_key},
+            "upi360": {"merchant_id": c.upi360.merchant_id, "merchant_channel_id": c.upi360.merchant_channel_id,
+                       "psp_kid": c.upi360.psp_kid, "timestamp_window_ms": c.upi_timestamp_window_ms,
+                       "merchant_public_key_pem": c.upi360.merchant_public_key_pem},
+        })
+    }
+}
 
 /// Where a refund stands in the sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,7 @@
 
 use crate::fault::Operation;
 use crate::http::{Request, Response};
-use crate::server::{lock, Shared};
-use crate::state::{LedgerEntry, RefundState, State, UpiRefund};
+use crate::state::{lock, LedgerEntry, RefundState, Shared, State, UpiRefund};
 use crate::util::{derive, ist_iso, rupees};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -270,14 +269,14 @@ fn refund360(state: &mut State, ctx: &Ctx, b: &Map<String, Value>) -> Value {
     if open {
         return failure("BAD_REQUEST", "Multiple Parallel Refund Request Raised");
     }
-    if txn.refunded_paise + amount > txn.amount_paise {
+    if txn.refunded_paise.checked_add(amount).is_none_or(|total| total > txn.amount_paise) {
         return failure("INVALID_REFUND_AMOUNT", "Refund amount exceeds original transaction");
     }
     // Commit. PENDING or DEEMED is a deterministic function of the seed and the refundRequestId.
     let deemed = derive(state.seed, &refund_id, 0) % 3 == 0;
     let rrn = state.digits("upi.rrn", 12);
     let refund_txn = format!("SBXR{}", state.alnum("upi.refund_txn", 31));
-    state.upi[original].txn.refunded_paise += amount;
+    state.upi[original].txn.refunded_paise = txn.refunded_paise.saturating_add(amount);
     state.ledger.push(LedgerEntry {
         provider: Provider::Upi360,
         reference: refund_id.clone(),
