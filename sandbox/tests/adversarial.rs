@@ -188,10 +188,10 @@ struct Process {
 fn process(sandbox: &Sandbox, dir: &std::path::Path, clock: Arc<TestClock>) -> Process {
     let crashes = Arc::new(Crashes::default());
     let builtin = ClientOptions::builtin().unwrap();
-    let transport = Arc::new(refundkit::client::ReqwestTransport::new(refundkit::client::TransportOptions {
+    let transport = refundkit::client::ReqwestTransport::new(refundkit::client::TransportOptions {
         request_timeout: Duration::from_millis(TIMEOUT_MS),
         ..Default::default()
-    }))
+    })
     .unwrap();
     let transport: Arc<dyn Transport> =
         Arc::new(CrashingTransport { inner: Arc::new(transport), crashes: crashes.clone() });
@@ -289,7 +289,6 @@ enum Seen {
 
 #[derive(Default, Debug)]
 struct Counts {
-    refunds: usize,
     crashes: BTreeMap<String, usize>,
     races: usize,
     race_claimed_elsewhere: usize,
@@ -310,8 +309,9 @@ async fn adversarial_schedules_never_lose_or_double_money() {
     println!("adversarial: seed {seed} (rerun with REFUNDKIT_SEED={seed}), {refunds} refunds");
     let mut rng = Rng(seed);
 
-    let sandbox =
-        Sandbox::start(SandboxConfig { seed, polls_until_success: 1, ..SandboxConfig::default() }).await.unwrap();
+    let sandbox = Arc::new(
+        Sandbox::start(SandboxConfig { seed, polls_until_success: 1, ..SandboxConfig::default() }).await.unwrap(),
+    );
     let p = |kind, prob| FaultRule::new(RouteSelector::All, kind, Trigger::Probability(prob));
     let money = |kind, prob| {
         [Operation::EkoInitiateRefund, Operation::PaytmRefundApply, Operation::Upi360Refund]
@@ -353,7 +353,7 @@ async fn adversarial_schedules_never_lose_or_double_money() {
             }
             _ => {
                 let u = sandbox.create_upi_transaction(amount).unwrap();
-                let id = format!("ADV{seed}_{i}");
+                let id = format!("ADV{seed}U{i}");
                 originals.insert(id.clone(), (u.original_merchant_request_id.clone(), amount));
                 Intent::Upi(
                     UpiRefund::new(id, Money::from_paise(amount), RefundType::Online, "adversarial refund")
@@ -369,14 +369,14 @@ async fn adversarial_schedules_never_lose_or_double_money() {
     }
 
     // Phase 1: the attack, 24 refunds in flight at a time.
-    let mut counts = Counts { refunds, ..Counts::default() };
+    let mut counts = Counts::default();
     let mut seen: HashMap<String, Seen> = HashMap::new();
     for chunk in intents.chunks(24) {
         let tasks: Vec<_> = chunk
             .iter()
             .cloned()
             .map(|(intent, crash, race, retry_at_once, on_a)| {
-                let (a, b, sandbox) = (a.clone(), b.clone(), sandbox.clone_handle());
+                let (a, b, sandbox) = (a.clone(), b.clone(), sandbox.clone());
                 tokio::spawn(async move {
                     let (first, second) = if on_a { (a, b) } else { (b, a) };
                     let reference = intent.reference();
