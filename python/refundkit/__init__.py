@@ -56,7 +56,12 @@ uses :mod:`refundkit.blocking` (``EkoRefundsBlocking`` ...). You provide an asyn
 :func:`builtin_transport`, or :func:`threaded_transport` over a blocking function), optionally a
 :class:`RequestSigner` (delegated signing: pass an empty key), an :class:`AttemptStore`
 (:func:`directory_attempt_store`, :func:`memory_attempt_store`, or your own) and a :class:`RetryPolicy`. Logs go to
-the ``logging`` module with :func:`install_logging`. Errors: :class:`SignerError`, :class:`StoreError`, plus the above.
+the ``logging`` module with :func:`install_logging`. Errors: :class:`SignerError`, :class:`StoreError`,
+:class:`ClaimedElsewhereError` (another worker holds the reference's attempt record; nothing was sent), plus the above.
+
+A report that is not final says when asking again can settle it (``next_check_at_ms``). After an unclear send, "not
+found" inside the provider's commit window (``RetryPolicy.*_commit_window_ms``) is ``PENDING``/``POLL_LATER``, never
+``FAILED``: keep the record and ``resume`` it then. A reference whose record still exists is never sent again.
 
 Tests: :class:`Sandbox` (``Sandbox.start()``) runs a local simulator of all three providers, with their
 authentication, signed answers, injectable faults (e.g. an answer dropped after the refund was committed) and a
@@ -227,6 +232,16 @@ if TYPE_CHECKING:
 
         def __init__(self, reason: str) -> None: ...
 
+    class ClaimedElsewhereError(RefundkitError):
+        """Another worker (a client in this or another process) holds the claim, a lease, on this reference's attempt
+        record until ``until_ms`` (Unix ms): nothing was sent. Do not raise a new reference: call ``resume`` on the
+        record later (after ``until_ms``), or leave it to the worker that holds it."""
+
+        reference: str
+        until_ms: int
+
+        def __init__(self, reference: str, until_ms: int) -> None: ...
+
     class TransportNotSentError(TransportFailure):
         """Raise from :meth:`HttpTransport.send` only when the request provably never left (connection refused,
         DNS failure): refundkit may then send it again with the same id."""
@@ -284,6 +299,7 @@ else:
     InternalError = RefundkitError.Internal
     SignerError = RefundkitError.Signer
     StoreError = RefundkitError.Store
+    ClaimedElsewhereError = RefundkitError.ClaimedElsewhere
     TransportNotSentError = TransportFailure.NotSent
     TransportMaybeProcessedError = TransportFailure.MaybeProcessed
     PaytmWebhookUnreadableError = PaytmWebhookError.Unreadable
@@ -612,6 +628,7 @@ __all__: List[str] = [
     "RefundkitError",
     "SignerError",
     "StoreError",
+    "ClaimedElsewhereError",
     "TransportNotSentError",
     "TransportMaybeProcessedError",
     "InvalidInputError",

@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -264,7 +265,23 @@ def test_a_lost_refund_answer_is_resolved_by_inquiry_and_never_resent(provider: 
     assert set(fake.threads) == {expected_thread}
 
 
-def test_eko_inquiry_showing_no_refund_is_final_failed_and_still_not_resent() -> None:
+class ManualClock(refundkit.Clock):
+    """A clock the test moves: ``advance(ms)``."""
+
+    def __init__(self, start: int = 1700000000000) -> None:
+        self.now = start
+        self.lock = threading.Lock()
+
+    def now_unix_ms(self) -> int:
+        with self.lock:
+            return self.now
+
+    def advance(self, ms: int) -> None:
+        with self.lock:
+            self.now += ms
+
+
+def test_eko_inquiry_showing_no_refund_is_pending_inside_the_commit_window_and_failed_after_it() -> None:
     def reply(r: refundkit.HttpRequest, n: int) -> refundkit.HttpResponse:
         if eko_is_refund(r):
             raise refundkit.TransportMaybeProcessedError("lost")
@@ -273,12 +290,33 @@ def test_eko_inquiry_showing_no_refund_is_final_failed_and_still_not_resent() ->
         )
 
     fake = FakeProvider(eko_is_refund, reply)
-    report = asyncio.run(eko(fake).refund(TID, OTP))
-    assert (report.outcome.status, report.outcome.reason) == (
+    clock = ManualClock()
+    store = DictStore()
+    client = eko(fake, store=store, clock=clock)
+    report = asyncio.run(client.refund(TID, OTP))
+    # "Not refunded" right after an unclear send proves nothing: Eko may still commit it (its commit window).
+    assert (report.outcome.status, report.outcome.reason, report.outcome.next_step) == (
+        refundkit.RefundStatus.PENDING,
+        refundkit.RefundReason.NOT_REFUNDED,
+        refundkit.NextStep.POLL_LATER,
+    ), report.outcome
+    assert report.next_check_at_ms == clock.now + FAST.eko_commit_window_ms
+    assert report.record_json is not None and len(store.records) == 1, "the record is kept"
+    assert len(fake.money_moving_seen()) == 1
+
+    # After the window: two consecutive "not refunded" answers prove it; a new OTP is needed. Still not re-sent.
+    clock.advance(FAST.eko_commit_window_ms + 1)
+    reads_before = len(fake.seen)
+    failed = asyncio.run(client.resume(report.record_json))
+    assert (failed.outcome.status, failed.outcome.reason, failed.outcome.next_step) == (
         refundkit.RefundStatus.FAILED,
         refundkit.RefundReason.NOT_REFUNDED,
-    )
+        refundkit.NextStep.REQUEST_NEW_OTP,
+    ), failed.outcome
+    assert failed.attempts == len(fake.seen) - reads_before == FAST.absence_confirmations == 2
+    assert failed.money_moving_sends == 0 and failed.next_check_at_ms is None
     assert len(fake.money_moving_seen()) == 1
+    assert store.records == {}, "a proven outcome removes the record"
 
 
 def test_an_unexpected_python_exception_counts_as_maybe_processed() -> None:
@@ -552,12 +590,26 @@ class HangingProvider(FakeProvider):
         raise AssertionError("unreachable")
 
 
-CrashCase = Tuple[Callable[[refundkit.HttpRequest], bool], Callable[[Any, Any], Any], Callable[[Any, Any], Any]]
+CrashCase = Tuple[Callable[[refundkit.HttpRequest], bool], Callable[[Any, Any], Any], Callable[..., Any]]
 CRASH_CASES: Dict[str, CrashCase] = {
-    "eko": (eko_is_refund, lambda t, s: eko(t, store=s).refund(TID, OTP), lambda t, s: eko(t, store=s)),
-    "paytm": (paytm_is_apply, lambda t, s: paytm(t, store=s).refund(paytm_apply()), lambda t, s: paytm(t, store=s)),
-    "upi360": (upi_is_refund, lambda t, s: upi(t, store=s).refund(upi_refund()), lambda t, s: upi(t, store=s)),
+    "eko": (eko_is_refund, lambda t, s: eko(t, store=s).refund(TID, OTP), lambda t, s, **kw: eko(t, store=s, **kw)),
+    "paytm": (
+        paytm_is_apply,
+        lambda t, s: paytm(t, store=s).refund(paytm_apply()),
+        lambda t, s, **kw: paytm(t, store=s, **kw),
+    ),
+    "upi360": (
+        upi_is_refund,
+        lambda t, s: upi(t, store=s).refund(upi_refund()),
+        lambda t, s, **kw: upi(t, store=s, **kw),
+    ),
 }
+
+
+def after_the_lease() -> refundkit.Clock:
+    """A clock past the claim a crashed client (on the system clock) still holds on its record: a claim is a lease of
+    ``RetryPolicy.claim_lease_ms``, and another client may take the record over only once it has expired."""
+    return refundkit.fixed_clock(int(time.time() * 1000) + FAST.claim_lease_ms + 60_000)
 RESUME_REPLIES = {"eko": eko_lost_then_inquiry, "paytm": paytm_lost_then_status, "upi360": upi_lost_then_status}
 
 
@@ -582,9 +634,14 @@ def test_crash_after_sending_then_resume_from_the_python_store_resolves_without_
     record_json = records[0]
     assert OTP not in record_json and ACCESS_KEY not in record_json and PAYTM_KEY not in record_json
 
-    # A new process: a new transport and client over the same store.
+    # A new process: a new transport and client over the same store. The crashed client's claim (a lease) still
+    # runs: nothing is sent and nothing changes until it expires.
     fresh = FakeProvider(is_money, RESUME_REPLIES[provider])
-    report = asyncio.run(new_client(fresh, store).resume(record_json))
+    with pytest.raises(refundkit.ClaimedElsewhereError) as held:
+        asyncio.run(new_client(fresh, store).resume(record_json))
+    assert held.value.until_ms > int(time.time() * 1000) and fresh.seen == []
+    assert asyncio.run(store.unresolved()) == [record_json]
+    report = asyncio.run(new_client(fresh, store, clock=after_the_lease()).resume(record_json))
     assert report.outcome.status == refundkit.RefundStatus.SUCCEEDED, report.outcome
     assert report.money_moving_sends == 0
     assert fresh.money_moving_seen() == [], "resume never re-sends the refund"
@@ -632,7 +689,7 @@ def test_directory_and_memory_stores_work_with_resume(tmp_path: Any) -> None:
 
         (record,) = asyncio.run(crash())
         fresh = FakeProvider(eko_is_refund, eko_lost_then_inquiry)
-        report = asyncio.run(eko(fresh, store=store).resume(record))
+        report = asyncio.run(eko(fresh, store=store, clock=after_the_lease()).resume(record))
         assert report.outcome.status == refundkit.RefundStatus.SUCCEEDED
         assert fresh.money_moving_seen() == []
         assert asyncio.run(store.unresolved()) == []
