@@ -86,8 +86,9 @@ def run(coro: Coroutine[Any, Any, T], timeout: Optional[float] = None) -> T:
     its result, or raises its exception (:class:`refundkit.RefundkitError` subclasses...).
 
     ``timeout`` (seconds) cancels the call when it expires and raises ``TimeoutError``. Cancelling a money-moving
-    call is like a crash: its attempt record stays in the store; resolve it later with ``resume(record_json)``,
-    never by refunding again.
+    call is like a crash: its attempt record stays in the store, still claimed by this client until its lease
+    (``RetryPolicy.claim_lease_ms``) ends; resolve it later with ``resume(record_json)`` on the same client (another
+    client gets :class:`refundkit.ClaimedElsewhereError` until the lease ends), never by refunding again.
     """
     loop = event_loop()
     if threading.current_thread() is _thread:
@@ -130,7 +131,10 @@ class EkoRefundsBlocking:
     def refund(
         self, tid: str, otp: str, otp_ref_id: Optional[str] = None, timeout: Optional[float] = None
     ) -> RefundReport:
-        """Initiate Refund with the customer's OTP. **Moves money**: sent once; resolved by inquiry if unclear."""
+        """Initiate Refund with the customer's OTP. **Moves money**: sent once; resolved by inquiry if unclear.
+
+        Raises :class:`refundkit.ClaimedElsewhereError` (nothing sent) while another worker holds this ``tid``'s
+        attempt record; a ``tid`` whose record still exists is resolved by inquiry, never sent again."""
         return run(self.client.refund(tid, otp, otp_ref_id), timeout)
 
     def inquiry(self, tid: str, timeout: Optional[float] = None) -> RefundReport:
@@ -162,7 +166,9 @@ class PaytmRefundsBlocking:
         self.client = PaytmRefunds(options, merchant_key, transport, policy, signer, store, clock, random)
 
     def refund(self, apply: PaytmRefundApply, timeout: Optional[float] = None) -> RefundReport:
-        """Refund Apply. **Moves money**: sent once; then Refund Status polls with the same ``ref_id``."""
+        """Refund Apply. **Moves money**: sent once; then Refund Status polls with the same ``ref_id``.
+
+        Raises :class:`refundkit.ClaimedElsewhereError` (nothing sent) while another worker holds this ``ref_id``."""
         return run(self.client.refund(apply), timeout)
 
     def status(self, order_id: str, ref_id: str, timeout: Optional[float] = None) -> RefundReport:
@@ -196,7 +202,9 @@ class Upi360RefundsBlocking:
         )
 
     def refund(self, request: Upi360RefundRequest, timeout: Optional[float] = None) -> RefundReport:
-        """Refund 360. **Moves money**: sent once; PENDING / DEEMED / no answer are polled by status, same id."""
+        """Refund 360. **Moves money**: sent once; PENDING / DEEMED / no answer are polled by status, same id.
+
+        Raises :class:`refundkit.ClaimedElsewhereError` (nothing sent) while another worker holds this id."""
         return run(self.client.refund(request), timeout)
 
     def status(self, request: Upi360StatusRequest, timeout: Optional[float] = None) -> RefundReport:
