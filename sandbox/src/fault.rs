@@ -460,7 +460,7 @@ impl FaultEngine {
                 continue;
             }
             let fires = match rule.trigger {
-                Trigger::EveryNth(k) => k > 0 && n % k == 0,
+                Trigger::EveryNth(k) => k > 0 && n.is_multiple_of(k),
                 Trigger::Probability(p) => {
                     let draw = derive(self.seed, op.name(), n.wrapping_mul(64).wrapping_add(i as u64));
                     ((draw >> 11) as f64 / (1u64 << 53) as f64) < p

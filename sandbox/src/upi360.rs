@@ -61,7 +61,7 @@ struct Verified {
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let t = text.trim().as_bytes();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     t.chunks(2)
@@ -273,7 +273,7 @@ fn refund360(state: &mut State, ctx: &Ctx, b: &Map<String, Value>) -> Value {
         return failure("INVALID_REFUND_AMOUNT", "Refund amount exceeds original transaction");
     }
     // Commit. PENDING or DEEMED is a deterministic function of the seed and the refundRequestId.
-    let deemed = derive(state.seed, &refund_id, 0) % 3 == 0;
+    let deemed = derive(state.seed, &refund_id, 0).is_multiple_of(3);
     let rrn = state.digits("upi.rrn", 12);
     let refund_txn = format!("SBXR{}", state.alnum("upi.refund_txn", 31));
     state.upi[original].txn.refunded_paise = txn.refunded_paise.saturating_add(amount);

@@ -91,7 +91,10 @@ const CRASH_POINTS: [CrashPoint; 5] = [
 
 /// The crash plan shared by a "process"'s transport and store: reference → (point, signal to the driver).
 #[derive(Default)]
-struct Crashes(Mutex<HashMap<String, (CrashPoint, Option<tokio::sync::oneshot::Sender<()>>)>>);
+struct Crashes(Mutex<HashMap<String, Planned>>);
+
+/// A planned crash: where, and the signal that tells the driver it happened.
+type Planned = (CrashPoint, Option<tokio::sync::oneshot::Sender<()>>);
 
 impl Crashes {
     /// If `reference` is to crash at `point`: signal the driver (which drops the refund's future) and never return.

@@ -12,11 +12,16 @@
 //! |---|---|
 //! | Money-moving call (Eko refund, Paytm apply, Refund 360) | an [`AttemptRecord`] is saved to the [`AttemptStore`] **before** anything is sent, then the call is sent **once** |
 //! | …it provably never left (connection refused, DNS) | re-sent with the **same** id (it cannot have been processed), up to [`RetryPolicy::max_attempts`] |
+//! | …an unresolved record for the reference exists, or another worker holds its claim | **nothing is sent**: the earlier attempt is resolved by status, or [`ClientError::ClaimedElsewhere`] |
 //! | …timeout, reset, 5xx, unreadable or unknown answer | **never re-sent**: resolved by inquiry with the same id (Eko inquiry on the `tid`, Paytm status with the `refId`, Refund 360 status with the `refundRequestId`) |
+//! | …"not found" / "not refunded" after an unclear send | **not proof inside the provider's commit window** ([`RetryPolicy::commit_windows`]): `Pending`, [`Report::next_check_at_ms`] = the window's end; after it, [`RetryPolicy::absence_confirmations`] consecutive answers make it `Failed` |
 //! | …pending / DEEMED answer | polled by status with the same id until final or the poll budget ends |
 //! | Read (inquiry, status, pending refunds) with an indeterminate answer | retried with exponential backoff and full jitter, honouring `Retry-After`, **re-signed with a fresh timestamp** each time |
-//! | Authentication refused and the provider's `Date` is far from ours | [`Reason::ClockSkew`] with the measured offset ([`Report::clock_offset_ms`]); [`RetryPolicy::correct_clock`] signs later requests on the provider's time |
-//! | Crash between send and answer | [`AttemptStore::unresolved`] lists the records; `resume(record)` resolves each **by inquiry only** |
+//! | Authentication refused and the provider's `Date` is far from ours | [`crate::Reason::ClockSkew`] with the measured offset ([`Report::clock_offset_ms`]); [`RetryPolicy::correct_clock`] signs later requests on the provider's time |
+//! | Crash at any step | [`AttemptStore::unresolved`] lists the records; `resume(record)` resolves each **by status only** |
+//!
+//! The engine that applies this table is written once (`engine.rs`); its invariants and their tests are in the
+//! repository's `docs/safety.md`.
 //!
 //! Every [`Report`] carries the outcome (with the provider's raw codes), the id used, and how many HTTP requests
 //! were made. Logging goes through `tracing` (target `refundkit`) and never includes keys, signatures, OTPs,
@@ -159,7 +164,7 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Longest `Retry-After` honoured; a longer one ends the retries (the outcome says to retry later).
     pub max_retry_after: Duration,
-    /// An authentication refusal is reported as [`Reason::ClockSkew`] when the measured offset exceeds this.
+    /// An authentication refusal is reported as [`crate::Reason::ClockSkew`] when the measured offset exceeds this.
     pub clock_skew_threshold: Duration,
     /// Sign with the provider's time (local time plus the measured offset) once an offset is known.
     pub correct_clock: bool,
