@@ -43,6 +43,8 @@ pub(crate) fn classify(req: &Request) -> Option<Operation> {
         ("POST", ["customer", "payment", "refund", _, "otp"], false) => Some(Operation::EkoRefundOtp),
         ("POST", ["customer", "payment", "refund", _], false) => Some(Operation::EkoInitiateRefund),
         ("GET", ["tools", "reference", "transaction", _], false) => Some(Operation::EkoInquiry),
+        // The query form Eko's official Python SDK sends: `?tid=…&initiator_id=…&user_code=…`.
+        ("GET", ["tools", "reference", "transaction"], false) => Some(Operation::EkoInquiry),
         ("GET", ["customer", "payment", "refunds"], false) => Some(Operation::EkoPendingRefunds),
         ("POST", ["transactions", _, "refund", "otp"], true) => Some(Operation::EkoRefundOtp),
         ("POST", ["transactions", _, "refund"], true) => Some(Operation::EkoInitiateRefund),
@@ -55,7 +57,40 @@ pub(crate) fn classify(req: &Request) -> Option<Operation> {
 fn path_id(req: &Request) -> String {
     let (rest, legacy) = strip_prefix(&req.path).unwrap_or(("/", false));
     let index = if legacy { 1 } else { 3 };
-    percent_decode(rest[1..].split('/').nth(index).unwrap_or(""), false)
+    percent_decode(rest.get(1..).unwrap_or("").split('/').nth(index).unwrap_or(""), false)
+}
+
+/// The inquiry reference: the path segment, or the `tid` query parameter of the query form
+/// (`/tools/reference/transaction?tid=…`). `None` when the query form has no `tid`.
+fn inquiry_ref(req: &Request) -> Option<String> {
+    let (rest, legacy) = strip_prefix(&req.path)?;
+    if !legacy && rest.trim_end_matches('/') == "/tools/reference/transaction" {
+        return req.query_param("tid").filter(|t| !t.is_empty());
+    }
+    Some(path_id(req))
+}
+
+/// The documented v3 body fields (spec `eko.md` §4.1, §4.2). Eko answers anything else with
+/// `{"message":"No key for Response"}` [FIELD].
+const OTP_FIELDS: [&str; 2] = ["initiator_id", "user_code"];
+const REFUND_FIELDS: [&str; 6] = ["initiator_id", "user_code", "otp", "otp_ref_id", "service_code", "state"];
+
+/// Strict checks of a v3 JSON body against Eko's request tables: only documented fields; `user_code` and
+/// `otp_ref_id` strings; `otp` an integer (int32 in Eko's docs, so a JSON number, not a string); `service_code` an
+/// integer; `state` the integer 1. `initiator_id` may be a string or a number (Eko's sources disagree).
+fn strict_v3_body(op: Operation, body: &Map<String, Value>) -> bool {
+    let allowed: &[&str] = if op == Operation::EkoRefundOtp { &OTP_FIELDS } else { &REFUND_FIELDS };
+    if body.keys().any(|k| !allowed.contains(&k.as_str())) {
+        return false;
+    }
+    let is_int = |v: &Value| v.as_u64().is_some() || v.as_i64().is_some();
+    body.iter().all(|(k, v)| match k.as_str() {
+        "initiator_id" => v.is_string() || is_int(v),
+        "user_code" | "otp_ref_id" => v.is_string(),
+        "otp" | "service_code" => is_int(v),
+        "state" => v.as_u64() == Some(1),
+        _ => true,
+    })
 }
 
 fn envelope(status: i64, response_status_id: i64, response_type_id: i64, message: &str) -> Map<String, Value> {
@@ -133,7 +168,7 @@ pub(crate) fn handle(shared: &Shared, op: Operation, req: &Request, now_ms: u64)
                 return Response::text(415, "Unsupported Media Type: send application/json");
             }
             match serde_json::from_slice::<Value>(&req.body) {
-                Ok(Value::Object(m)) => m,
+                Ok(Value::Object(m)) if !shared.config.strict || strict_v3_body(op, &m) => m,
                 _ => return no_key(),
             }
         }
@@ -156,6 +191,11 @@ pub(crate) fn handle(shared: &Shared, op: Operation, req: &Request, now_ms: u64)
             return answer(envelope(346, -1, -1, "User/Agent not onboarded or wrong user_code"));
         }
     }
+    // v3 Inquiry and Get Pending Refunds document `user_code` as a query parameter (spec §4.3, §4.4); the legacy
+    // inquiry does not ("+ user_code in some clients").
+    if shared.config.strict && req.method == "GET" && !legacy && user_code.is_none() {
+        return no_key();
+    }
     let mut state = lock(&shared.state);
     match op {
         Operation::EkoRefundOtp => refund_otp(&mut state, &path_id(req), now_ms),
@@ -165,7 +205,10 @@ pub(crate) fn handle(shared: &Shared, op: Operation, req: &Request, now_ms: u64)
             }
             initiate_refund(&mut state, &path_id(req), &body, now_ms, shared.config.eko_otp_ttl_ms)
         }
-        Operation::EkoInquiry => inquiry(&state, &path_id(req)),
+        Operation::EkoInquiry => match inquiry_ref(req) {
+            Some(reference) => inquiry(&state, &reference),
+            None => no_key(),
+        },
         _ => pending_refunds(&state, req.query_param("customer_id")),
     }
 }

@@ -470,8 +470,8 @@ impl FaultEngine {
                 continue;
             }
             match rule.kind {
-                FaultKind::Latency { ms } => plan.latency_ms += ms,
-                FaultKind::ClockSkew { offset_ms } => plan.clock_skew_ms += offset_ms,
+                FaultKind::Latency { ms } => plan.latency_ms = plan.latency_ms.saturating_add(ms),
+                FaultKind::ClockSkew { offset_ms } => plan.clock_skew_ms = plan.clock_skew_ms.saturating_add(offset_ms),
                 FaultKind::LateCommit { min_ms, max_ms } if plan.decisive.is_none() => {
                     plan.decisive = Some(rule.kind);
                     let span = (max_ms - min_ms).saturating_add(1);

@@ -9,7 +9,10 @@
 //! timestamp windows), keeps a ledger with each provider's state machine (Eko OTP → Refunded, Paytm 601 PENDING →
 //! TXN_SUCCESS after N polls, UPI PENDING/DEEMED → SUCCESS, idempotency and amount caps), and injects faults
 //! deterministically from a seed (latency, 5xx, 429, reset, truncated or malformed bodies, a shifted clock, and
-//! "commit the refund, then drop the response").
+//! "commit the refund, then drop the response", or hold a refund and commit it late: [`FaultKind::LateCommit`] with
+//! [`Sandbox::drain_commits`]). It is strict by default ([`SandboxConfig::strict`]): what the providers' request
+//! tables refuse is refused with their documented errors. The HTTP layer bounds heads, bodies and time
+//! ([`SandboxConfig::max_head_bytes`], [`SandboxConfig::request_timeout_ms`], ...).
 //!
 //! ```no_run
 //! use refundkit::eko::{Eko, EkoConfig};

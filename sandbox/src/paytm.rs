@@ -83,12 +83,53 @@ pub(crate) fn handle(shared: &Shared, op: Operation, req: &Request, now_ms: u64)
         let b = json!({"resultInfo": result_info("TXN_FAILURE", "330", "Paytm checksum mismatch.")});
         return envelope(shared, &mut state, ai_router, b, true, now_ms);
     }
+    if shared.config.strict {
+        if let Err(code) = strict_body(&body, apply, ai_router) {
+            let b = json!({"resultInfo": result_info("TXN_FAILURE", code.0, code.1)});
+            return envelope(shared, &mut state, ai_router, b, true, now_ms);
+        }
+    }
     let answer = if apply {
         refund_apply(&mut state, &body, now_ms)
     } else {
         refund_status(&mut state, &body, ai_router, shared.config.polls_until_success, shared.config.paytm.mid.as_str())
     };
     envelope(shared, &mut state, ai_router, answer, true, now_ms)
+}
+
+/// Strict checks against Paytm's request tables (spec `paytm.md` §2.2, §2.3): every documented field is a JSON
+/// string (`refundAmount` too: "upto two decimal places. The only special character allowed is '.'"), within its
+/// documented length; `orderId` in `[A-Za-z0-9@\-_.]`; `comments` at most 500 characters (the most permissive of
+/// Paytm's 50/255/500). Apply answers `600 Invalid refund request`, status `624 Parameter illegal`.
+fn strict_body(body: &Map<String, Value>, apply: bool, ai_router: bool) -> Result<(), (&'static str, &'static str)> {
+    let code = if apply { ("600", "Invalid refund request") } else { ("624", "Parameter illegal") };
+    let limits: &[(&str, usize)] = if apply {
+        &[
+            ("mid", 20),
+            ("txnType", 10),
+            ("orderId", 50),
+            ("refId", 50),
+            ("txnId", 64),
+            ("refundAmount", 20),
+            ("comments", 500),
+        ]
+    } else if ai_router {
+        &[("mid", 20), ("orderId", 50), ("refId", 50), ("refundId", 64)]
+    } else {
+        &[("mid", 20), ("orderId", 50), ("refId", 50)]
+    };
+    for (name, max) in limits {
+        match body.get(*name) {
+            None => {}
+            Some(Value::String(v)) if v.chars().count() <= *max => {}
+            Some(_) => return Err(code),
+        }
+    }
+    let order_charset = |v: &str| v.bytes().all(|b| b.is_ascii_alphanumeric() || b"@-_.".contains(&b));
+    if body.get("orderId").and_then(Value::as_str).is_some_and(|o| !order_charset(o)) {
+        return Err(code);
+    }
+    Ok(())
 }
 
 fn refund_apply(state: &mut State, body: &Map<String, Value>, now_ms: u64) -> Value {

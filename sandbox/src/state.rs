@@ -119,7 +119,7 @@ impl Shared {
     /// The server clock in Unix milliseconds: system time plus the configured offset plus `skew_ms`.
     pub(crate) fn now_ms(&self, skew_ms: i64) -> u64 {
         let system = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        (system + self.config.clock_offset_ms + skew_ms).max(0) as u64
+        system.saturating_add(self.config.clock_offset_ms).saturating_add(skew_ms).max(0) as u64
     }
 
     /// Empties the books and re-creates the seeded fixtures; fault counters restart.

@@ -198,6 +198,16 @@ pub(crate) fn handle(shared: &Shared, op: Operation, req: &Request, now_ms: u64)
         polls: shared.config.polls_until_success,
         now_ms,
     };
+    if shared.config.strict {
+        let check = if op == Operation::Upi360Refund {
+            strict_refund(&verified.business)
+        } else {
+            strict_status(&verified.business)
+        };
+        if let Err(message) = check {
+            return signed(shared, verified.mode, &failure("BAD_REQUEST", message));
+        }
+    }
     let envelope = {
         let mut state = lock(&shared.state);
         if op == Operation::Upi360Refund {
@@ -216,6 +226,80 @@ struct Ctx {
     api_version: u32,
     polls: u32,
     now_ms: u64,
+}
+
+/// A strict string field: absent is fine, present must be a JSON string matching `ok`.
+fn strict_str(b: &Map<String, Value>, name: &str, ok: impl Fn(&str) -> bool) -> bool {
+    match b.get(name) {
+        None => true,
+        Some(Value::String(v)) => ok(v),
+        Some(_) => false,
+    }
+}
+
+fn alnum_1_35(v: &str) -> bool {
+    (1..=35).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Strict checks of a Refund 360 body against Juspay's request table (spec `upi360.md` §4, §9): every field a JSON
+/// string; `originalUpiRequestId` 1–35 alphanumerics; `originalMerchantRequestId` and `refundRequestId` 1–35 of
+/// `[A-Za-z0-9._-]`; `refundAmount` a string with two decimals; `remarks` 1–255 letters, digits, spaces or hyphens
+/// (the guide's rule, the more permissive); `merchantRefundVpa` `local@handle`; `udfParameters` a stringified JSON
+/// object. Refused with `BAD_REQUEST` ("missing mandatory parameter or regex mismatch").
+fn strict_refund(b: &Map<String, Value>) -> Result<(), &'static str> {
+    if !strict_str(b, "originalUpiRequestId", alnum_1_35) {
+        return Err("originalUpiRequestId regex mismatch");
+    }
+    if !strict_str(b, "originalMerchantRequestId", valid_id) {
+        return Err("originalMerchantRequestId regex mismatch");
+    }
+    if !strict_str(b, "refundRequestId", valid_id) {
+        return Err("refundRequestId is missing or regex mismatch");
+    }
+    if !strict_str(b, "refundAmount", |_| true) {
+        return Err("amount regex match failed");
+    }
+    let remarks_ok = |v: &str| {
+        (1..=255).contains(&v.len()) && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-')
+    };
+    if !strict_str(b, "remarks", remarks_ok) {
+        return Err("remarks regex mismatch");
+    }
+    let vpa_ok = |v: &str| {
+        (3..=255).contains(&v.len())
+            && v.split_once('@').is_some_and(|(local, handle)| {
+                !local.is_empty()
+                    && !handle.is_empty()
+                    && !handle.contains('@')
+                    && v.bytes().all(|c| c.is_ascii_alphanumeric() || b".-_@".contains(&c))
+            })
+    };
+    if !strict_str(b, "merchantRefundVpa", vpa_ok) {
+        return Err("merchantRefundVpa regex mismatch");
+    }
+    let udf_ok = |v: &str| matches!(serde_json::from_str::<Value>(v), Ok(Value::Object(_)));
+    if !strict_str(b, "udfParameters", udf_ok) {
+        return Err("udfParameters must be a stringified JSON object");
+    }
+    let others = ["refundType", "originalTransactionTimestamp", "iat", "adjFlag", "adjCode"];
+    if !others.iter().all(|name| strict_str(b, name, |_| true)) {
+        return Err("request parameters must be strings");
+    }
+    Ok(())
+}
+
+/// Strict checks of a Refund Status body: the ids are JSON strings in their formats.
+fn strict_status(b: &Map<String, Value>) -> Result<(), &'static str> {
+    if !strict_str(b, "merchantRequestId", valid_id) {
+        return Err("merchantRequestId is missing or regex mismatch");
+    }
+    if !strict_str(b, "merchantTransactionId", valid_id) || !strict_str(b, "originalUpiRequestId", alnum_1_35) {
+        return Err("transaction id regex mismatch");
+    }
+    if !strict_str(b, "iat", |_| true) {
+        return Err("request parameters must be strings");
+    }
+    Ok(())
 }
 
 fn valid_id(id: &str) -> bool {
