@@ -204,7 +204,10 @@ async fn legacy_form_api_v1() {
     let e = Eko::new(cfg).unwrap();
     let t = sb.create_eko_transaction(20_000, None).unwrap();
     let (otp, r) = get_otp(&c, &e, &t.tid).await;
-    let req = e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp).otp_ref_id(&r)).unwrap();
+    // The legacy form has no otp_ref_id field: refundkit refuses it rather than dropping it silently.
+    let refused = e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp).otp_ref_id(&r)).unwrap_err();
+    assert!(matches!(refused, refundkit::Error::InvalidInput { field: "otp_ref_id", .. }), "{refused:?}");
+    let req = e.build_initiate_refund(&RefundRequest::new(&t.tid, &otp)).unwrap();
     assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
     let o = eko::interpret_initiate_refund(&roundtrip(&c, &req).await);
     assert_eq!((o.status, o.reason), (Status::Succeeded, Reason::Refunded), "{o:?}");
