@@ -313,6 +313,10 @@ impl core_client::AttemptStore for StoreAdapter {
             core_client::StoreError::new(format!("the attempt record for {} is gone", record.reference))
         })?;
         core_client::check_holder(&stored, owner, now_ms)?;
+        if record.refunded_at_ms.is_some() {
+            // The app's store keeps its contract ("remove: its refund is resolved"): no tombstones there.
+            return self.store.remove(record.key()).await.map_err(store_error);
+        }
         self.store.save(record.key(), record.to_json()).await.map_err(store_error)
     }
 

@@ -163,6 +163,20 @@ async fn s1_a_reference_with_a_record_is_never_sent_again() {
     assert_eq!(s.eko.refunds_received.load(Ordering::SeqCst), 1);
 }
 
+/// S1: a reference proven refunded is never sent again: its record stays as a tombstone, and a later `refund` call
+/// (a second process, an app that lost the first report) reports the earlier success without sending.
+#[tokio::test]
+async fn s1_a_refunded_reference_is_never_sent_again() {
+    let s = Setup::new(vec![OnRefund::Refund]);
+    let first = s.client().refund(&request()).await.unwrap();
+    assert_eq!(first.outcome.status, Status::Succeeded);
+    assert!(s.store.unresolved().await.unwrap().is_empty(), "resolved");
+    let again = s.client().refund(&RefundRequest::new(TID, "111111")).await.unwrap();
+    assert_eq!((again.outcome.status, again.money_moving_sends, again.attempts), (Status::Succeeded, 0, 0));
+    assert!(again.outcome.warnings[0].contains("already proven refunded"), "{again:?}");
+    assert_eq!(s.eko.refunds_received.load(Ordering::SeqCst), 1);
+}
+
 /// S1: a request that provably never left is sent again with the same id, and counts once at the provider.
 #[tokio::test]
 async fn s1_only_a_provably_unsent_request_is_sent_again() {

@@ -59,22 +59,7 @@ struct Verified {
     business: Map<String, Value>,
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    let t = text.trim().as_bytes();
-    if !t.len().is_multiple_of(2) {
-        return None;
-    }
-    t.chunks(2)
-        .map(|p| {
-            let d = |c: u8| (c as char).to_digit(16);
-            Some((d(p[0])? * 16 + d(p[1])?) as u8)
-        })
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use refundkit::crypto::hex::{decode as unhex, encode as hex};
 
 /// Checks merchant, timestamp and signature. `Err` is the answer to send (nothing executed).
 fn authenticate(shared: &Shared, req: &Request, now_ms: u64) -> Result<Verified, Response> {

@@ -238,6 +238,7 @@ impl Engine {
                 return Err(ClientError::ClaimedElsewhere { reference: record.reference, until_ms });
             }
             Claim::Missing => return Err(ClientError::Store("the store did not save the attempt record".into())),
+            Claim::Refunded(done) => return Ok(self.already_refunded(done, &tally)),
             Claim::Existing(existing) => {
                 // S1: this reference may already have been sent. Never again: resolve what happened to it.
                 tracing::warn!(target: "refundkit", provider = self.provider.as_str(), reference = %existing.reference, "an unresolved attempt exists for this reference: resolving it by status instead of sending again");
@@ -278,7 +279,7 @@ impl Engine {
         if outcome.is_final() || refused_unprocessed {
             // A decisive answer to this request, or proof that it was not processed (it never left; the provider said
             // it did not take it): the record's work is done.
-            self.forget(&record).await;
+            self.finish(&mut record, &outcome).await;
             let reference = record.reference.clone();
             return Ok(self.report(outcome, &reference, &tally, false, None, Some(record)));
         }
@@ -308,6 +309,7 @@ impl Engine {
             Claim::Held { until_ms, .. } => {
                 Err(ClientError::ClaimedElsewhere { reference: record.reference.clone(), until_ms })
             }
+            Claim::Refunded(done) => Ok(self.already_refunded(done, &tally)),
             // Not in this store (resolved by another worker, or kept elsewhere by the app): find out, change nothing.
             Claim::Missing | Claim::Created => self.resolve(adapter, record.clone(), None, &tally, false).await,
         }
@@ -323,7 +325,36 @@ impl Engine {
         }
     }
 
-    /// Removes a record whose work is done (S3). A failure is logged: a stale record costs one status query.
+    /// The report for a reference the store already knows as refunded: nothing is sent.
+    fn already_refunded(&self, done: AttemptRecord, tally: &Tally) -> Report {
+        let mut outcome = Outcome::no_answer(self.provider, true, false, "not sent: already refunded");
+        outcome.status = Status::Succeeded;
+        outcome.reason = Reason::Refunded;
+        outcome.next_step = NextStep::Nothing;
+        outcome.warnings = vec![format!(
+            "this reference was already proven refunded (at {} Unix ms): nothing was sent",
+            done.refunded_at_ms.unwrap_or_default()
+        )];
+        let reference = done.reference.clone();
+        self.report(outcome, &reference, tally, false, None, Some(done))
+    }
+
+    /// Closes a record whose work is done (S3): a refunded reference stays as a tombstone (so it is never sent again);
+    /// any other final outcome removes the record. A failure is logged: a stale record costs one status query.
+    async fn finish(&self, record: &mut AttemptRecord, outcome: &Outcome) {
+        if outcome.status == Status::Succeeded {
+            record.refunded_at_ms = Some(self.now());
+            record.claim = None;
+            record.next_check_at_ms = None;
+            if let Err(e) = self.store.update(record, &self.owner, self.now()).await {
+                tracing::warn!(target: "refundkit", provider = self.provider.as_str(), reference = %record.reference, error = %e, "could not mark the attempt record refunded");
+            }
+            return;
+        }
+        self.forget(record).await
+    }
+
+    /// Removes a record whose work is done.
     async fn forget(&self, record: &AttemptRecord) {
         if let Err(e) = self.store.remove(record, &self.owner, self.now()).await {
             tracing::warn!(target: "refundkit", provider = self.provider.as_str(), reference = %record.reference, error = %e, "could not remove a resolved attempt record");
@@ -374,7 +405,7 @@ impl Engine {
         };
         if outcome.is_final() {
             if persist {
-                self.forget(&record).await;
+                self.finish(&mut record, &outcome).await;
             }
         } else if persist {
             record.next_check_at_ms = next_check_at_ms;
@@ -520,6 +551,7 @@ pub(crate) fn record_for(
         absent_answers: 0,
         next_check_at_ms: None,
         claim: None,
+        refunded_at_ms: None,
         method: request.method.as_str().to_string(),
         url: request.url.split('?').next().unwrap_or_default().to_string(),
         body_fingerprint: super::store::body_fingerprint(&request.body, otp),

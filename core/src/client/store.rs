@@ -79,6 +79,10 @@ pub struct AttemptRecord {
     /// The worker holding this record, if any (a lease).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<ClaimHolder>,
+    /// When the refund was proven **refunded** (Unix ms). Such a record is a tombstone: it is no longer unresolved,
+    /// and it stops the same reference from being sent again (a later `refund` call reports the earlier success).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at_ms: Option<u64>,
     /// HTTP method sent.
     pub method: String,
     /// URL sent, without its query.
@@ -238,6 +242,9 @@ pub enum Claim {
     },
     /// No record exists and the caller did not ask to create one (a resume of a record resolved elsewhere).
     Missing,
+    /// The reference was already proven refunded (a tombstone, [`AttemptRecord::refunded_at_ms`]). Nothing was
+    /// changed; nothing may be sent.
+    Refunded(AttemptRecord),
 }
 
 /// How to claim.
@@ -280,16 +287,17 @@ pub trait AttemptStore: Send + Sync {
     async fn update(&self, record: &AttemptRecord, owner: &str, now_ms: u64) -> Result<(), StoreError>;
     /// Deletes the record, provided `owner` holds its claim (or nobody does). Deleting a missing record succeeds.
     async fn remove(&self, record: &AttemptRecord, owner: &str, now_ms: u64) -> Result<(), StoreError>;
-    /// Every record, and every entry that could not be read.
+    /// Every record (tombstones of refunded references included), and every entry that could not be read.
     async fn list(&self) -> Result<Listing, StoreError>;
-    /// Every readable record not yet removed: the calls to `resume` after a restart. Unreadable entries are skipped
-    /// (logged as warnings; see [`AttemptStore::list`]).
+    /// Every readable record whose refund is not resolved yet: the calls to `resume` after a restart. Tombstones of
+    /// refunded references are left out; unreadable entries are skipped (logged as warnings; see
+    /// [`AttemptStore::list`]).
     async fn unresolved(&self) -> Result<Vec<AttemptRecord>, StoreError> {
         let listing = self.list().await?;
         for (name, problem) in &listing.skipped {
             tracing::warn!(target: "refundkit", entry = %name, problem = %problem, "skipped an unreadable attempt-store entry");
         }
-        Ok(listing.records)
+        Ok(listing.records.into_iter().filter(|r| r.refunded_at_ms.is_none()).collect())
     }
 }
 
@@ -309,6 +317,7 @@ pub fn claim_decision(
             (Claim::Created, Some(new))
         }
         None => (Claim::Missing, None),
+        Some(done) if done.refunded_at_ms.is_some() => (Claim::Refunded(done.clone()), None),
         Some(existing) => match &existing.claim {
             Some(c) if c.owner != request.owner && c.until_ms > request.now_ms => {
                 (Claim::Held { owner: c.owner.clone(), until_ms: c.until_ms }, None)
@@ -342,6 +351,14 @@ pub struct MemoryAttemptStore {
 }
 
 impl MemoryAttemptStore {
+    /// Deletes the tombstones of references refunded before `before_ms` (Unix ms). Returns how many.
+    pub fn purge_refunded(&self, before_ms: u64) -> Result<usize, StoreError> {
+        let mut map = self.lock()?;
+        let before = map.len();
+        map.retain(|_, r| !r.refunded_at_ms.is_some_and(|at| at < before_ms));
+        Ok(before - map.len())
+    }
+
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<String, AttemptRecord>>, StoreError> {
         self.records.lock().map_err(|_| StoreError::new("the in-memory attempt store is poisoned"))
     }
@@ -422,6 +439,28 @@ impl DirAttemptStore {
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Deletes the tombstones of references refunded before `before_ms` (Unix ms). Returns how many. Unresolved
+    /// records and foreign files are never touched.
+    pub async fn purge_refunded(&self, before_ms: u64) -> Result<usize, StoreError> {
+        let listing = self.list().await?;
+        let old: Vec<AttemptRecord> =
+            listing.records.into_iter().filter(|r| r.refunded_at_ms.is_some_and(|at| at < before_ms)).collect();
+        let count = old.len();
+        self.locked(move |dir| {
+            for r in &old {
+                // Re-read under the lock: delete only what is still an old tombstone.
+                let path = record_path(dir, &r.key());
+                if read_record(&path)?.is_some_and(|now| now.refunded_at_ms.is_some_and(|at| at < before_ms)) {
+                    std::fs::remove_file(&path)
+                        .map_err(|e| StoreError::new(format!("cannot purge the record for {}: {e}", r.reference)))?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(count)
     }
 
     async fn locked<T: Send + 'static>(
@@ -629,6 +668,7 @@ mod tests {
             absent_answers: 0,
             next_check_at_ms: None,
             claim: None,
+            refunded_at_ms: None,
             method: "POST".into(),
             url: "https://x.invalid/refund/apply".into(),
             body_fingerprint: body_fingerprint(b"{}", None),
@@ -752,6 +792,39 @@ mod tests {
             let left = store.unresolved().await.unwrap();
             assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
         })
+    }
+
+    #[test]
+    fn a_refunded_tombstone_blocks_claims_and_is_not_unresolved() {
+        let store = MemoryAttemptStore::default();
+        block_on(async {
+            let r = record("T1");
+            assert_eq!(store.claim(&r, req("A", NOW, true)).await.unwrap(), Claim::Created);
+            let mut done = r.clone();
+            done.claim = None;
+            done.refunded_at_ms = Some(NOW + 5);
+            store.update(&done, "A", NOW + 5).await.unwrap();
+            assert!(store.unresolved().await.unwrap().is_empty());
+            assert_eq!(store.list().await.unwrap().records, vec![done.clone()]);
+            for create in [true, false] {
+                assert_eq!(store.claim(&r, req("B", NOW + 6, create)).await.unwrap(), Claim::Refunded(done.clone()));
+            }
+            assert_eq!(store.purge_refunded(NOW + 5).unwrap(), 0, "not older than the cut-off");
+            assert_eq!(store.purge_refunded(NOW + 6).unwrap(), 1);
+            assert!(store.list().await.unwrap().records.is_empty());
+        });
+        let dir = temp_dir("purge");
+        let store = DirAttemptStore::new(&dir).unwrap();
+        block_on(async {
+            let mut done = record("T2");
+            done.refunded_at_ms = Some(NOW);
+            store.claim(&done, req("A", NOW, true)).await.unwrap();
+            store.claim(&record("OPEN"), req("A", NOW, true)).await.unwrap();
+            assert_eq!(store.purge_refunded(NOW + 1).await.unwrap(), 1);
+            let left = store.list().await.unwrap().records;
+            assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["OPEN"]);
+        });
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
