@@ -189,6 +189,7 @@ class BindingTest {
             is RefundkitException.Unsupported -> "unsupported: ${e.reason}"
             is RefundkitException.Signer -> "signer: ${e.reason}"
             is RefundkitException.Store -> "store: ${e.reason}"
+            is RefundkitException.ClaimedElsewhere -> "busy: ${e.reference} until ${e.untilMs}"
             is RefundkitException.Internal -> "bug: ${e.reason}"
         }
 

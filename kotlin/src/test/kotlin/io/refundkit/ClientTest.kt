@@ -244,8 +244,13 @@ class ClientTest {
     @AfterEach
     fun noSink() = clearLogSink()
 
-    private fun eko(transport: HttpTransport, accessKey: String = ACCESS_KEY, signer: RequestSigner? = null, store: AttemptStore? = null) =
-        EkoRefunds(ekoUatOptions(), DEVELOPER_KEY, accessKey, transport, FAST, signer, store, SteppingClock())
+    private fun eko(
+        transport: HttpTransport,
+        accessKey: String = ACCESS_KEY,
+        signer: RequestSigner? = null,
+        store: AttemptStore? = null,
+        clock: Clock = SteppingClock(),
+    ) = EkoRefunds(ekoUatOptions(), DEVELOPER_KEY, accessKey, transport, FAST, signer, store, clock)
 
     private fun paytm(transport: HttpTransport, merchantKey: String = PAYTM_KEY, signer: RequestSigner? = null, store: AttemptStore? = null) =
         PaytmRefunds(PaytmOptions(MID, PaytmEnvironment.STAGING), merchantKey, transport, FAST, signer, store, SteppingClock())
@@ -495,7 +500,12 @@ class ClientTest {
         val record = records.single()
         assertTrue(TID in record && OTP !in record && ACCESS_KEY !in record, record)
         val afterRestart = ekoProvider { error("resume must not send the refund") }
-        val report = eko(afterRestart, store = store).use { it.resume(record) }
+        // The crashed client's claim on the record is a lease: until it expires, another client changes nothing.
+        val held = assertFailsWith<RefundkitException.ClaimedElsewhere> { eko(afterRestart, store = store).use { it.resume(record) } }
+        assertEquals(TID, held.reference)
+        assertTrue(afterRestart.seen.isEmpty())
+        val afterTheLease = SteppingClock(start = 1_700_000_000_000L + FAST.claimLeaseMs + 60_000)
+        val report = eko(afterRestart, store = store, clock = afterTheLease).use { it.resume(record) }
         assertEquals(RefundStatus.SUCCEEDED, report.outcome.status, "$report")
         assertEquals(RefundReason.REFUNDED, report.outcome.reason)
         assertEquals(0, report.moneyMovingSends)
@@ -567,6 +577,60 @@ class ClientTest {
         }
     }
 
+    @Test
+    @DisplayName("one directoryAttemptStore, two clients: the second gets ClaimedElsewhere while the first holds the tid, then a refund that sends nothing")
+    fun claimedElsewhere() = runBlocking {
+        val dir = kotlin.io.path.createTempDirectory("refundkit-claims").toFile()
+        try {
+            val store = directoryAttemptStore(dir.path)
+            val refundSeen = CompletableDeferred<Unit>()
+            val release = CompletableDeferred<Unit>()
+            // The first client's refund is on the wire (held until released), then its answer is lost; Eko's inquiry
+            // says "not refunded" (inside the commit window: proof of nothing).
+            val notRefunded = json(200, """{"status":0,"tx_status":"3","txstatus_desc":"Refund Pending"}""")
+            val firstProvider = FakeProvider(::isEkoRefund) { r, _ ->
+                if (isEkoRefund(r)) {
+                    refundSeen.complete(Unit)
+                    release.await()
+                    lost()
+                } else {
+                    notRefunded
+                }
+            }
+            val holder = eko(firstProvider, store = store)
+            val call = async(Dispatchers.Default) { holder.refund(TID, OTP) }
+            withTimeout(30_000) { refundSeen.await() }
+
+            val secondProvider = FakeProvider(::isEkoRefund) { r, _ ->
+                if (isEkoRefund(r)) error("the second client must never send the refund") else notRefunded
+            }
+            val busy = assertFailsWith<RefundkitException.ClaimedElsewhere> {
+                eko(secondProvider, store = store).use { it.refund(TID, OTP) }
+            }
+            assertEquals(TID, busy.reference)
+            assertTrue(busy.untilMs > 0, "$busy")
+            assertTrue(secondProvider.seen.isEmpty(), "nothing was sent")
+
+            release.complete(Unit)
+            val first = call.await()
+            holder.close()
+            assertEquals(RefundStatus.PENDING, first.outcome.status, "$first")
+            assertEquals(NextStep.POLL_LATER, first.outcome.nextStep)
+            assertNotNull(first.nextCheckAtMs, "when asking again can settle it")
+            assertEquals(1, store.unresolved().size, "the record is kept while the commit window is open")
+
+            // The claim was released: a second refund with the same tid is resolved by inquiry, never sent again.
+            val again = eko(secondProvider, store = store).use { it.refund(TID, OTP) }
+            assertEquals(0, again.moneyMovingSends, "$again")
+            assertEquals(RefundStatus.PENDING, again.outcome.status)
+            assertTrue(again.outcome.warnings.any { "did not send the refund again" in it }, "${again.outcome.warnings}")
+            assertTrue(secondProvider.moneyMovingSeen.isEmpty())
+            assertEquals(1, firstProvider.moneyMovingSeen.size)
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
     // -----------------------------------------------------------------------------------------------------------
     // 5. Logs.
 
@@ -620,6 +684,7 @@ class ClientTest {
             is RefundkitException.Unsupported -> "unsupported"
             is RefundkitException.Signer -> "signer"
             is RefundkitException.Store -> "store"
+            is RefundkitException.ClaimedElsewhere -> "claimed ${e.reference}"
             is RefundkitException.Internal -> "internal"
         }
         val provider = ekoProvider { json(200, REFUND_OK) }

@@ -182,6 +182,7 @@ fun RefundkitException.kind(): String = when (this) {
     is RefundkitException.Unsupported -> "unsupported"
     is RefundkitException.Signer -> "signer"
     is RefundkitException.Store -> "store"
+    is RefundkitException.ClaimedElsewhere -> "claimed_elsewhere"
     is RefundkitException.Internal -> "internal"
 }
 
@@ -192,6 +193,7 @@ fun RefundkitException.field(): String? = when (this) {
     is RefundkitException.Unsupported -> null
     is RefundkitException.Signer -> null
     is RefundkitException.Store -> null
+    is RefundkitException.ClaimedElsewhere -> null
     is RefundkitException.Internal -> null
 }
 
