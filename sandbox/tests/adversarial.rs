@@ -3,7 +3,7 @@
 //! Refunds of all three providers run through refundkit's built-in clients against the sandbox, under random
 //! schedules combining: **late commits** (the provider commits after 0.5–5× the client's timeout, so the first status
 //! queries say "not found"), commit-then-drop, 5xx, 429 and connection resets, **crashes at each engine step** (before
-//! the record is saved, after it is saved, after the refund was sent, while resolving, before the record is removed),
+//! the record is saved, after it is saved, after the refund was sent, while resolving, before the record is closed),
 //! **two engines ("processes") sharing one directory store racing the same references**, and an app that calls
 //! `refund` again at once and follows every `next_step` literally.
 //!
@@ -78,7 +78,7 @@ enum CrashPoint {
     AfterSave,
     AfterSend,
     WhileResolving,
-    BeforeRemove,
+    BeforeClose,
 }
 
 const CRASH_POINTS: [CrashPoint; 5] = [
@@ -86,7 +86,7 @@ const CRASH_POINTS: [CrashPoint; 5] = [
     CrashPoint::AfterSave,
     CrashPoint::AfterSend,
     CrashPoint::WhileResolving,
-    CrashPoint::BeforeRemove,
+    CrashPoint::BeforeClose,
 ];
 
 /// The crash plan shared by a "process"'s transport and store: reference → (point, signal to the driver).
@@ -167,11 +167,15 @@ impl AttemptStore for CrashingStore {
     }
 
     async fn update(&self, record: &AttemptRecord, owner: &str, now_ms: u64) -> Result<(), StoreError> {
+        if record.refunded_at_ms.is_some() {
+            // Closing a refunded record (its tombstone): the answer is in, the record not yet closed.
+            self.crashes.maybe_crash(&record.reference, CrashPoint::BeforeClose).await;
+        }
         self.inner.update(record, owner, now_ms).await
     }
 
     async fn remove(&self, record: &AttemptRecord, owner: &str, now_ms: u64) -> Result<(), StoreError> {
-        self.crashes.maybe_crash(&record.reference, CrashPoint::BeforeRemove).await;
+        self.crashes.maybe_crash(&record.reference, CrashPoint::BeforeClose).await;
         self.inner.remove(record, owner, now_ms).await
     }
 
