@@ -62,13 +62,7 @@ fn tx_status() -> impl Strategy<Value = Value> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just(String::new()),
-        Just(" ".to_string()),
-        Just("\t\n".to_string()),
-        "[0-9]{1,12}",
-        "[ -~]{0,12}",
-    ]
+    prop_oneof![Just(String::new()), Just(" ".to_string()), Just("\t\n".to_string()), "[0-9]{1,12}", "[ -~]{0,12}",]
 }
 
 fn message() -> impl Strategy<Value = String> {
@@ -241,7 +235,8 @@ fn interpreters_never_give_an_unproven_verdict() {
 
 #[test]
 fn unknown_fields_never_change_a_verdict() {
-    let unknown = ("zz_[a-z_]{1,12}", prop_oneof![code(), text().prop_map(Value::from), Just(json!({"a":[1,{"b":null}]}))]);
+    let unknown =
+        ("zz_[a-z_]{1,12}", prop_oneof![code(), text().prop_map(Value::from), Just(json!({"a":[1,{"b":null}]}))]);
     let strategy = (prop::sample::select(OPS.to_vec()), http_status(), envelope(), unknown, any::<bool>());
     run(strategy, |(op, status, env, (name, value), in_data)| {
         let before = outcome_of(op, &HttpResponse::new(status, Value::Object(env.clone()).to_string()));

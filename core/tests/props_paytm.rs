@@ -56,26 +56,28 @@ fn money_text() -> impl Strategy<Value = String> {
 
 /// A body as Paytm writes it: resultInfo plus the usual echo fields, in a random order.
 fn body() -> impl Strategy<Value = Map<String, Value>> {
-    (result_info(), money_text(), money_text(), any::<bool>(), any::<bool>()).prop_map(|(ri, amount, total, rid, det)| {
-        let mut m = Map::new();
-        m.insert("orderId".into(), "OREDRID_98765".into());
-        m.insert("mid".into(), MID.into());
-        m.insert("refId".into(), "REFUNDID_98765".into());
-        m.insert("txnId".into(), "TXN1".into());
-        m.insert("refundAmount".into(), amount.into());
-        m.insert("totalRefundAmount".into(), total.into());
-        if rid {
-            m.insert("refundId".into(), "PAYTMREFUND1".into());
-        }
-        if det {
-            m.insert(
-                "refundDetailInfoList".into(),
-                json!([{"refundType": "TO_SOURCE", "payMethod": "UPI", "refundAmount": "1.00", "rrn": "1"}]),
-            );
-        }
-        m.insert("resultInfo".into(), ri);
-        m
-    })
+    (result_info(), money_text(), money_text(), any::<bool>(), any::<bool>()).prop_map(
+        |(ri, amount, total, rid, det)| {
+            let mut m = Map::new();
+            m.insert("orderId".into(), "OREDRID_98765".into());
+            m.insert("mid".into(), MID.into());
+            m.insert("refId".into(), "REFUNDID_98765".into());
+            m.insert("txnId".into(), "TXN1".into());
+            m.insert("refundAmount".into(), amount.into());
+            m.insert("totalRefundAmount".into(), total.into());
+            if rid {
+                m.insert("refundId".into(), "PAYTMREFUND1".into());
+            }
+            if det {
+                m.insert(
+                    "refundDetailInfoList".into(),
+                    json!([{"refundType": "TO_SOURCE", "payMethod": "UPI", "refundAmount": "1.00", "rrn": "1"}]),
+                );
+            }
+            m.insert("resultInfo".into(), ri);
+            m
+        },
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,7 +160,8 @@ fn http_status() -> impl Strategy<Value = u16> {
 
 #[test]
 fn interpreters_never_give_an_unproven_verdict() {
-    let strategy = (any::<bool>(), http_status(), body(), sig(), "[A-Za-z0-9]{4}", any::<bool>(), damage(), any::<bool>());
+    let strategy =
+        (any::<bool>(), http_status(), body(), sig(), "[A-Za-z0-9]{4}", any::<bool>(), damage(), any::<bool>());
     run(strategy, |(apply, status, body, sig, salt, head_first, damage, accept_unsigned)| {
         let body_text = Value::Object(body).to_string();
         let mut doc = envelope(&body_text, sig, &salt, head_first, &head_extra(&damage)).into_bytes();
@@ -182,7 +185,9 @@ fn interpreters_never_give_an_unproven_verdict() {
             prop_assert!(json::parse_object(&doc).is_ok(), "a verdict from non-strict JSON");
             let parts = Paytm::<FixedClock, FixedRandom>::response_signature_parts(&response);
             match parts {
-                Some((raw, s)) => prop_assert!(checksum::verify(&raw, &Secret::new(KEY), &s), "a verdict with a bad signature"),
+                Some((raw, s)) => {
+                    prop_assert!(checksum::verify(&raw, &Secret::new(KEY), &s), "a verdict with a bad signature")
+                }
                 None => prop_assert!(accept_unsigned, "a verdict from an unsigned answer"),
             }
         }
@@ -202,7 +207,10 @@ fn interpreters_never_give_an_unproven_verdict() {
 
 #[test]
 fn unknown_fields_never_change_a_verdict() {
-    let unknown = ("zz[A-Za-z_]{1,10}", prop_oneof![Just(json!(null)), Just(json!("x")), Just(json!({"a": [1]})), any::<i32>().prop_map(Value::from)]);
+    let unknown = (
+        "zz[A-Za-z_]{1,10}",
+        prop_oneof![Just(json!(null)), Just(json!("x")), Just(json!({"a": [1]})), any::<i32>().prop_map(Value::from)],
+    );
     let strategy = (any::<bool>(), body(), unknown, any::<bool>());
     run(strategy, |(apply, body, (name, value), in_body)| {
         let c = client(false);
@@ -217,7 +225,10 @@ fn unknown_fields_never_change_a_verdict() {
             let extra = format!(",\"{name}\":{value}");
             interpret(&c, apply, &HttpResponse::new(200, envelope(&text, Sig::Valid, "aB3d", true, &extra)))
         };
-        prop_assert_eq!((before.status, before.reason, before.next_step), (after.status, after.reason, after.next_step));
+        prop_assert_eq!(
+            (before.status, before.reason, before.next_step),
+            (after.status, after.reason, after.next_step)
+        );
         Ok(())
     });
 }
@@ -240,7 +251,11 @@ fn webhooks_are_events_only_when_signed_and_strict() {
             doc[i] = b;
         }
         let c = client(true); // webhooks ignore the dangerous flag: they are always verified
-        let ok = if accept { c.parse_accept_refund_webhook(&doc).is_ok() } else { c.parse_success_refund_webhook(&doc).is_ok() };
+        let ok = if accept {
+            c.parse_accept_refund_webhook(&doc).is_ok()
+        } else {
+            c.parse_success_refund_webhook(&doc).is_ok()
+        };
         if ok {
             prop_assert!(json::parse_object(&doc).is_ok(), "an event from non-strict JSON");
             let response = HttpResponse::new(200, doc.clone());
@@ -254,7 +269,13 @@ fn webhooks_are_events_only_when_signed_and_strict() {
 }
 
 fn id() -> impl Strategy<Value = String> {
-    prop_oneof!["[A-Za-z0-9@._-]{1,50}", "[A-Za-z0-9]{1,64}", "[ -~]{0,60}", ".{0,8}", "[A-Za-z0-9]{0,4}[\"\\\\/{}\r\n\0][A-Za-z0-9]{0,4}"]
+    prop_oneof![
+        "[A-Za-z0-9@._-]{1,50}",
+        "[A-Za-z0-9]{1,64}",
+        "[ -~]{0,60}",
+        ".{0,8}",
+        "[A-Za-z0-9]{0,4}[\"\\\\/{}\r\n\0][A-Za-z0-9]{0,4}"
+    ]
 }
 
 #[test]
@@ -275,10 +296,13 @@ fn builders_reject_with_typed_errors_or_sign_exactly_what_they_send() {
                     let text = format!("{}{}", h.name, h.value);
                     prop_assert!(!text.contains(['\r', '\n', '\0']), "header {:?}", h);
                 }
-                prop_assert!(r.url == "https://securestage.paytmpayments.com/refund/apply"
-                    || r.url == "https://securestage.paytmpayments.com/v2/refund/status");
+                prop_assert!(
+                    r.url == "https://securestage.paytmpayments.com/refund/apply"
+                        || r.url == "https://securestage.paytmpayments.com/v2/refund/status"
+                );
                 // Strict JSON, ids verbatim, and the signature covers exactly the body bytes sent.
-                let doc = json::parse_object(&r.body).map_err(|e| TestCaseError::fail(format!("{e}: {}", r.body_text())))?;
+                let doc =
+                    json::parse_object(&r.body).map_err(|e| TestCaseError::fail(format!("{e}: {}", r.body_text())))?;
                 prop_assert_eq!(doc["body"]["orderId"].as_str(), Some(order.as_str()));
                 prop_assert_eq!(doc["body"]["refId"].as_str(), Some(ref_id.as_str()));
                 let raw = json::raw_object_member(r.body_text(), "body").unwrap();

@@ -9,9 +9,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use refundkit::crypto::json;
 use refundkit::upi360::{
-    sorted_key_json, verify_callback_signature, verify_response_signature, CanonicalForm, PlainStrategy,
-    RefundRequest, RefundType, ResponseVerification, RsaPrivateKey, RsaPublicKey, SigningMode, StatusRequest,
-    Upi360, Upi360Config,
+    sorted_key_json, verify_callback_signature, verify_response_signature, CanonicalForm, PlainStrategy, RefundRequest,
+    RefundType, ResponseVerification, RsaPrivateKey, RsaPublicKey, SigningMode, StatusRequest, Upi360, Upi360Config,
 };
 use refundkit::{Error, FixedClock, Header, HttpResponse, Money, Outcome, Reason, Secret, Status};
 use serde_json::{json, Value};
@@ -49,12 +48,16 @@ fn config(verification: ResponseVerification) -> Upi360Config {
 
 fn verifying() -> &'static Upi360<FixedClock> {
     static C: OnceLock<Upi360<FixedClock>> = OnceLock::new();
-    C.get_or_init(|| Upi360::with_clock(config(ResponseVerification::verify(PSP_PUBLIC)), FixedClock(1_735_689_600_000)).unwrap())
+    C.get_or_init(|| {
+        Upi360::with_clock(config(ResponseVerification::verify(PSP_PUBLIC)), FixedClock(1_735_689_600_000)).unwrap()
+    })
 }
 
 fn skipping() -> &'static Upi360<FixedClock> {
     static C: OnceLock<Upi360<FixedClock>> = OnceLock::new();
-    C.get_or_init(|| Upi360::with_clock(config(ResponseVerification::DangerouslySkip), FixedClock(1_735_689_600_000)).unwrap())
+    C.get_or_init(|| {
+        Upi360::with_clock(config(ResponseVerification::DangerouslySkip), FixedClock(1_735_689_600_000)).unwrap()
+    })
 }
 
 fn psp_key() -> &'static RsaPublicKey {
@@ -220,11 +223,15 @@ fn interpreters_never_give_an_unproven_verdict() {
                 );
                 // Whatever was changed, the signed meaning is the original's, and so is the verdict.
                 prop_assert_eq!(sorted_key_json(&bytes), sorted_key_json(body.as_bytes()));
-                let original = interpret(c, status_op, &HttpResponse {
-                    status: 200,
-                    headers: vec![Header::new("x-response-signature", sig.unwrap_or_default())],
-                    body: body.as_bytes().to_vec(),
-                });
+                let original = interpret(
+                    c,
+                    status_op,
+                    &HttpResponse {
+                        status: 200,
+                        headers: vec![Header::new("x-response-signature", sig.unwrap_or_default())],
+                        body: body.as_bytes().to_vec(),
+                    },
+                );
                 prop_assert_eq!((o.status, o.reason), (original.status, original.reason));
             }
         }
@@ -235,7 +242,15 @@ fn interpreters_never_give_an_unproven_verdict() {
 #[test]
 fn unknown_fields_never_change_a_verdict() {
     // Verification switched off (so the unknown member needs no new signature): only the reading is compared.
-    let unknown = ("zz[A-Za-z]{1,10}", prop_oneof![Just(json!(null)), Just(json!("x")), Just(json!([1, {"a": 2}])), any::<i64>().prop_map(Value::from)]);
+    let unknown = (
+        "zz[A-Za-z]{1,10}",
+        prop_oneof![
+            Just(json!(null)),
+            Just(json!("x")),
+            Just(json!([1, {"a": 2}])),
+            any::<i64>().prop_map(Value::from)
+        ],
+    );
     let strategy = (0usize..TOP.len(), prop::option::of(0usize..GATEWAY.len()), unknown, any::<bool>(), any::<bool>());
     run(strategy, |(top, gateway, (name, value), in_payload, status_op)| {
         let body = answer_body(top, gateway, "100.00");
@@ -251,7 +266,10 @@ fn unknown_fields_never_change_a_verdict() {
         let c = skipping();
         let before = interpret(c, status_op, &HttpResponse::new(200, body));
         let after = interpret(c, status_op, &HttpResponse::new(200, v.to_string()));
-        prop_assert_eq!((before.status, before.reason, before.next_step), (after.status, after.reason, after.next_step));
+        prop_assert_eq!(
+            (before.status, before.reason, before.next_step),
+            (after.status, after.reason, after.next_step)
+        );
         Ok(())
     });
 }
@@ -294,14 +312,29 @@ fn callbacks_are_final_only_when_signed_and_strict() {
 }
 
 fn id() -> impl Strategy<Value = String> {
-    prop_oneof!["[A-Za-z0-9]{1,35}", "[A-Za-z0-9._-]{1,35}", "[ -~]{0,40}", ".{0,8}", "[A-Za-z0-9]{0,4}[\"\\\\/?#% \r\n\0][A-Za-z0-9]{0,4}"]
+    prop_oneof![
+        "[A-Za-z0-9]{1,35}",
+        "[A-Za-z0-9._-]{1,35}",
+        "[ -~]{0,40}",
+        ".{0,8}",
+        "[A-Za-z0-9]{0,4}[\"\\\\/?#% \r\n\0][A-Za-z0-9]{0,4}"
+    ]
 }
 
 #[test]
 fn builders_reject_with_typed_errors_or_build_clean_requests() {
     let vpa = prop_oneof!["[a-z0-9.]{1,20}@[a-z]{2,10}", "[ -~]{0,30}"];
     let kind = prop::sample::select(vec![RefundType::Online, RefundType::Offline, RefundType::Udir]);
-    let strategy = (id(), id(), id(), prop::option::of(vpa), "[ -~]{0,60}", kind, prop::option::of(prop::sample::select(vec!["1064", "102", "x"])), any::<bool>());
+    let strategy = (
+        id(),
+        id(),
+        id(),
+        prop::option::of(vpa),
+        "[ -~]{0,60}",
+        kind,
+        prop::option::of(prop::sample::select(vec!["1064", "102", "x"])),
+        any::<bool>(),
+    );
     run(strategy, |(rid, upi_id, order_id, vpa, remarks, kind, adj, status)| {
         let c = verifying();
         let mut r = RefundRequest::new(rid.clone(), Money::from_paise(10_000), kind, remarks.clone())
@@ -309,11 +342,7 @@ fn builders_reject_with_typed_errors_or_build_clean_requests() {
             .original_merchant_request_id(order_id.clone());
         r.merchant_refund_vpa = vpa.clone();
         r.adj_code = adj.map(str::to_string);
-        let built = if status {
-            c.prepare_refund_status(&StatusRequest::for_refund(&r))
-        } else {
-            c.prepare_refund(&r)
-        };
+        let built = if status { c.prepare_refund_status(&StatusRequest::for_refund(&r)) } else { c.prepare_refund(&r) };
         match built {
             Ok(u) => {
                 let req = u.unsigned();
@@ -321,7 +350,9 @@ fn builders_reject_with_typed_errors_or_build_clean_requests() {
                     let text = format!("{}{}", h.name, h.value);
                     prop_assert!(!text.contains(['\r', '\n', '\0']), "header {:?}", h);
                 }
-                prop_assert!(req.url.starts_with("https://api.beta.yesbank.upi.juspay.in/api/n2/merchants/transactions/"));
+                prop_assert!(req
+                    .url
+                    .starts_with("https://api.beta.yesbank.upi.juspay.in/api/n2/merchants/transactions/"));
                 prop_assert!(!req.url.contains([' ', '?', '#', '%']), "{}", req.url);
                 let body = json::parse_object(&req.body).map_err(|e| TestCaseError::fail(format!("{e}")))?;
                 let id_field = if status { "merchantRequestId" } else { "refundRequestId" };
