@@ -27,6 +27,10 @@
 //!
 //! ## Principles
 //!
+//! - **Proven verdicts only**: `Succeeded`/`Failed` come only from an answer at a documented HTTP status, parsed by
+//!   the strict JSON parser ([`crypto::json`]: no duplicate keys, bad escapes, lone surrogates, deep nesting), whose
+//!   fields agree and whose signature verifies wherever the provider signs (required by default). Anything else is
+//!   `Pending` or `Indeterminate` ([`outcome::Evidence`]; the repository's `docs/interpretation.md`).
 //! - **Exact money**: [`Money`] is an integer number of paise. Provider spellings such as `"5000.0"` and
 //!   `"2.22263731286E9"` are parsed exactly or rejected; nothing is ever rounded or passed through `f64`.
 //! - **Sign the exact bytes you send**: bodies are serialized once; the signature covers those bytes.
