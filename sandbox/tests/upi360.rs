@@ -165,7 +165,11 @@ async fn authentication_is_enforced_like_the_psp() {
     cfg.merchant_id = "SOMEONEELSE".into();
     let other = Upi360::new(cfg).unwrap();
     let o = other.interpret_refund(&r, &roundtrip(&c, &other.build_refund(&r).unwrap()).await);
-    assert_eq!((o.status, o.reason), (Status::Failed, Reason::Configuration));
+    // An unsigned 400 is never a refund verdict (docs/interpretation.md): it says fix the configuration.
+    assert_eq!(
+        (o.status, o.reason, o.next_step),
+        (Status::Indeterminate, Reason::Configuration, NextStep::FixConfiguration)
+    );
     assert!(sb.ledger().is_empty());
 }
 
