@@ -13,8 +13,9 @@
 //! record in fresh engines and follows each next step: every refund ends refunded exactly once.
 //!
 //! `REFUNDKIT_SEED` picks the seed (printed; default fixed for CI), `REFUNDKIT_REFUNDS` the number of refunds
-//! (default 2,100). Long run: `REFUNDKIT_REFUNDS=51000 REFUNDKIT_SEED=random cargo test --release -p
-//! refundkit-sandbox --test adversarial -- --nocapture`.
+//! (default 2,100), `REFUNDKIT_IN_FLIGHT` how many run at once (default 24). Long run:
+//! `REFUNDKIT_REFUNDS=51000 REFUNDKIT_IN_FLIGHT=96 REFUNDKIT_SEED=random cargo test --release -p refundkit-sandbox
+//! --test adversarial -- --nocapture`.
 
 mod common;
 
@@ -375,11 +376,12 @@ async fn adversarial_schedules_never_lose_or_double_money() {
         intents.push((intent, crash, race, retry_at_once, rng.chance(50)));
     }
 
-    // Phase 1: the attack, 24 refunds in flight at a time.
+    // Phase 1: the attack, 24 refunds in flight at a time (REFUNDKIT_IN_FLIGHT for long runs).
+    let in_flight: usize = std::env::var("REFUNDKIT_IN_FLIGHT").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
     let mut counts = Counts::default();
     let mut seen: HashMap<String, Seen> = HashMap::new();
     let mut history: HashMap<String, (Vec<Seen>, Vec<&str>)> = HashMap::new();
-    for chunk in intents.chunks(24) {
+    for chunk in intents.chunks(in_flight.max(1)) {
         let tasks: Vec<_> = chunk
             .iter()
             .cloned()
