@@ -71,6 +71,35 @@ final class Locked<Value>: @unchecked Sendable {
     }
 }
 
+/// A one-shot signal: `wait()` returns once `fire()` was called (before or after).
+final class Signal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func fire() {
+        lock.lock()
+        fired = true
+        let waiting = waiters
+        waiters = []
+        lock.unlock()
+        waiting.forEach { $0.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if fired {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiters.append(continuation)
+                lock.unlock()
+            }
+        }
+    }
+}
+
 /// What the fake provider does with one request.
 enum FakeReply: Sendable {
     /// Answers.
@@ -205,11 +234,11 @@ final class OSLogSink: LogSink {
 
 private func ekoClient(
     _ transport: HttpTransport, accessKey: String = ekoAccessKey, signer: RequestSigner? = nil,
-    store: AttemptStore? = nil
+    store: AttemptStore? = nil, clock: RefundKit.Clock = SteppingClock(startMs: 1_700_000_000_000)
 ) throws -> EkoRefunds {
     try EkoRefunds(
         options: ekoUatOptions(), developerKey: ekoDeveloperKey, accessKey: accessKey, transport: transport,
-        policy: fastPolicy, signer: signer, store: store, clock: SteppingClock(startMs: 1_700_000_000_000))
+        policy: fastPolicy, signer: signer, store: store, clock: clock)
 }
 
 /// Answers the Eko refund with `refundReply` and every inquiry with "refunded (tx_status 4)".
@@ -486,7 +515,15 @@ final class RefundClientTests: XCTestCase {
 
         // A new process: a new client over the surviving store; the provider did process the refund.
         let afterRestart = try ekoProvider { _ in .answer(json(ekoRefundOk)) }
-        let resumed = try await ekoClient(afterRestart, store: atCrash).resume(recordJson: record)
+        // The crashed client's claim on the record is a lease: until it expires, another client changes nothing.
+        let held = await refundkitError { try await ekoClient(afterRestart, store: atCrash).resume(recordJson: record) }
+        guard case .ClaimedElsewhere(let reference, _)? = held else {
+            return XCTFail("expected ClaimedElsewhere, got \(String(describing: held))")
+        }
+        XCTAssertEqual(reference, ekoTid)
+        XCTAssertTrue(afterRestart.requests.isEmpty)
+        let afterTheLease = SteppingClock(startMs: 1_700_000_000_000 + fastPolicy.claimLeaseMs + 60_000)
+        let resumed = try await ekoClient(afterRestart, store: atCrash, clock: afterTheLease).resume(recordJson: record)
         XCTAssertEqual(resumed.outcome.status, .succeeded, "\(resumed.outcome)")
         XCTAssertEqual(resumed.outcome.reason, .refunded)
         XCTAssertEqual(resumed.reference, ekoTid)
@@ -531,6 +568,51 @@ final class RefundClientTests: XCTestCase {
         XCTAssertTrue(reason.contains("disk full"), reason)
         XCTAssertTrue(provider.moneyMovingRequests.isEmpty, "the refund is not sent without a saved record")
         XCTAssertTrue(provider.requests.isEmpty)
+    }
+
+    func testASecondClientOnTheSameDirectoryStoreGetsClaimedElsewhereAndNeverSends() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("refundkit-claims-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try directoryAttemptStore(directory: dir.path)
+        // The first client's refund is on the wire (held until released), then its answer is lost; the inquiry says
+        // "not refunded", which inside Eko's commit window proves nothing.
+        let notRefunded = json(#"{"status":0,"tx_status":"3","txstatus_desc":"Refund Pending"}"#)
+        let arrived = Signal()
+        let release = Signal()
+        let first = FakeProvider(isMoneyMoving: isEkoRefund, onMoneyMoving: { _ in
+            arrived.fire()
+            await release.wait()
+        }) { _, moneyMoving, _ in moneyMoving ? .lost : .answer(notRefunded) }
+        let holder = try ekoClient(first, store: store)
+        let call = Task { try await holder.refund(tid: ekoTid, otp: otp, otpRefId: nil) }
+        await arrived.wait()
+
+        let second = FakeProvider(isMoneyMoving: isEkoRefund) { _, moneyMoving, _ in
+            moneyMoving ? .swiftError : .answer(notRefunded)
+        }
+        let error = await refundkitError { try await ekoClient(second, store: store).refund(tid: ekoTid, otp: otp, otpRefId: nil) }
+        release.fire()
+        let firstReport = try await call.value
+        guard case .ClaimedElsewhere(let reference, let untilMs)? = error else {
+            return XCTFail("expected ClaimedElsewhere, got \(String(describing: error))")
+        }
+        XCTAssertEqual(reference, ekoTid)
+        XCTAssertGreaterThan(untilMs, 0)
+        XCTAssertTrue(second.requests.isEmpty, "nothing was sent")
+
+        XCTAssertEqual(firstReport.outcome.status, .pending, "\(firstReport.outcome)")
+        XCTAssertEqual(firstReport.outcome.nextStep, .pollLater)
+        XCTAssertNotNil(firstReport.nextCheckAtMs, "when asking again can settle it")
+        let kept = try await store.unresolved()
+        XCTAssertEqual(kept.count, 1, "the record is kept while the commit window is open")
+
+        // The claim was released: a second refund with the same tid is resolved by inquiry, never sent again.
+        let again = try await ekoClient(second, store: store).refund(tid: ekoTid, otp: otp, otpRefId: nil)
+        XCTAssertEqual(again.moneyMovingSends, 0, "\(again)")
+        XCTAssertEqual(again.outcome.status, .pending)
+        XCTAssertTrue(again.outcome.warnings.contains { $0.contains("did not send the refund again") }, "\(again.outcome.warnings)")
+        XCTAssertTrue(second.moneyMovingRequests.isEmpty)
+        XCTAssertEqual(first.moneyMovingRequests.count, 1)
     }
 
     // MARK: 5. A Swift LogSink

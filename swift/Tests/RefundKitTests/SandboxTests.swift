@@ -122,11 +122,17 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(entry.state, "SUCCESS")
         XCTAssertEqual(entry.moneyMoved, 1)
 
-        // Refunding again moves no money: "already refunded" is unclear about this request, so the client inquires
-        // and finds the transaction refunded.
+        // Refunding again through the same client sends nothing: its store keeps the refunded tid as a tombstone
+        // and reports the earlier success.
         let again = try await eko.refund(tid: tx.tid, otp: otp, otpRefId: otpReport.outcome.otp?.otpRefId)
         XCTAssertEqual(again.outcome.status, .succeeded, "\(again.outcome)")
-        XCTAssertTrue(again.resolvedByInquiry)
+        XCTAssertEqual(again.moneyMovingSends, 0)
+        XCTAssertTrue(again.outcome.warnings.contains { $0.contains("already proven refunded") }, "\(again.outcome.warnings)")
+        // A client with another store sends it: "already refunded" is unclear about this request, so the client
+        // inquires and finds the transaction refunded. No money moves either way.
+        let elsewhere = try await ekoRefunds(sandbox).refund(tid: tx.tid, otp: otp, otpRefId: otpReport.outcome.otp?.otpRefId)
+        XCTAssertEqual(elsewhere.outcome.status, .succeeded, "\(elsewhere.outcome)")
+        XCTAssertTrue(elsewhere.resolvedByInquiry)
         XCTAssertEqual(try sandbox.ledger().map(\.moneyMoved), [1])
     }
 

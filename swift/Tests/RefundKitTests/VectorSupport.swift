@@ -214,6 +214,7 @@ func errorKindAndField(_ error: Error) -> (kind: String, field: String?) {
     case .Internal?: return ("internal", nil)
     case .Signer?: return ("signer", nil)
     case .Store?: return ("store", nil)
+    case .ClaimedElsewhere?: return ("claimed_elsewhere", nil)
     case nil: return ("not a RefundkitError: \(String(reflecting: error))", nil)
     }
 }
