@@ -355,7 +355,7 @@ impl MemoryAttemptStore {
     pub fn purge_refunded(&self, before_ms: u64) -> Result<usize, StoreError> {
         let mut map = self.lock()?;
         let before = map.len();
-        map.retain(|_, r| !r.refunded_at_ms.is_some_and(|at| at < before_ms));
+        map.retain(|_, r| r.refunded_at_ms.is_none_or(|at| at >= before_ms));
         Ok(before - map.len())
     }
 
