@@ -72,20 +72,24 @@ def test_a_failing_clock_is_a_configuration_error_on_clock_paytm() -> None:
     assert raised.value.field == "clock"
 
 
-# An unsigned (so "not verified", but still read) 631 for an apply Paytm accepted a day ago.
+# A signed 631 for an apply Paytm accepted a day ago (an unsigned answer is no verdict at all: nothing to escalate).
+_BODY_631 = (
+    '{"orderId":"O1","mid":"' + MID + '","refId":"R1",'
+    '"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"631","resultMsg":"Record not found"}}'
+)
 _ANSWER_631 = refundkit.HttpResponse(
     status=200,
     headers=[],
     body=(
-        b'{"head":{},"body":{"orderId":"O1","mid":"' + MID.encode() + b'","refId":"R1",'
-        b'"resultInfo":{"resultStatus":"TXN_FAILURE","resultCode":"631","resultMsg":"Record not found"}}}'
-    ),
+        '{"head":{"signature":"' + refundkit.paytm_checksum(_BODY_631, KEY, "Ab3x") + '"},"body":' + _BODY_631 + "}"
+    ).encode(),
 )
 _ACCEPTED_A_DAY_AGO = prior_accepted_at(NOW - 24 * 3600 * 1000)
 
 
 def test_631_after_the_grace_period_escalates() -> None:
     outcome = staging(clock=refundkit.fixed_clock(NOW)).interpret_refund_status(_ANSWER_631, _ACCEPTED_A_DAY_AGO)
+    assert ("signature", "valid") in [(c.name, c.value) for c in outcome.raw.codes]
     assert outcome.status == refundkit.RefundStatus.INDETERMINATE
     assert any("escalate" in w for w in outcome.warnings), outcome.warnings
 
