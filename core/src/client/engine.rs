@@ -242,7 +242,15 @@ impl Engine {
             Claim::Existing(existing) => {
                 // S1: this reference may already have been sent. Never again: resolve what happened to it.
                 tracing::warn!(target: "refundkit", provider = self.provider.as_str(), reference = %existing.reference, "an unresolved attempt exists for this reference: resolving it by status instead of sending again");
+                let differs = existing.amount_paise != record.amount_paise || existing.operation != record.operation;
                 let mut report = self.resolve(adapter, existing, None, &tally, true).await?;
+                if differs {
+                    report.outcome.warnings.push(
+                        "the earlier attempt with this reference was for a different amount: this outcome is that \
+                         attempt's; a reference must name one refund"
+                            .into(),
+                    );
+                }
                 report.outcome.warnings.push(
                     "an unresolved attempt with this reference already existed: refundkit resolved it by status and did \
                      not send the refund again"
