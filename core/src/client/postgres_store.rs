@@ -52,7 +52,11 @@ impl std::fmt::Debug for PostgresAttemptStore {
 fn pg_error(what: &str, e: tokio_postgres::Error) -> StoreError {
     let detail = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+        // "error connecting to server" alone does not say why: add the cause (refused, timed out, ...).
+        None => match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     };
     StoreError::new(format!("Postgres attempt store: cannot {what}: {detail}"))
 }
