@@ -24,6 +24,7 @@ fn record(reference: &str) -> AttemptRecord {
         absent_answers: 0,
         next_check_at_ms: None,
         claim: None,
+        refunded_at_ms: None,
         method: "POST".into(),
         url: "https://x.invalid/refund/apply".into(),
         body_fingerprint: String::new(),

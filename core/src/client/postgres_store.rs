@@ -168,6 +168,7 @@ impl PostgresAttemptStore {
                     claim_until_ms BIGINT,
                     created_at_ms BIGINT NOT NULL,
                     next_check_at_ms BIGINT,
+                    refunded_at_ms BIGINT,
                     record TEXT NOT NULL
                 );
                 CREATE INDEX IF NOT EXISTS {t}_claimable ON {t} (next_check_at_ms, created_at_ms);"
@@ -215,7 +216,7 @@ impl PostgresAttemptStore {
             .query(
                 &format!(
                     "SELECT key, record FROM {t}
-                     WHERE (claim_owner IS NULL OR claim_until_ms <= $1)
+                     WHERE refunded_at_ms IS NULL AND (claim_owner IS NULL OR claim_until_ms <= $1)
                        AND (next_check_at_ms IS NULL OR next_check_at_ms <= $1)
                      ORDER BY next_check_at_ms NULLS FIRST, created_at_ms, key COLLATE \"C\"
                      LIMIT $2 FOR UPDATE SKIP LOCKED"
@@ -239,12 +240,24 @@ impl PostgresAttemptStore {
         Ok(taken)
     }
 
-    /// How many rows the store holds (readable or not).
+    /// Deletes the tombstones of references refunded before `before_ms` (Unix ms). Returns how many. Unresolved
+    /// records and unreadable rows are never touched.
+    pub async fn purge_refunded(&self, before_ms: u64) -> Result<usize, StoreError> {
+        let mut guard = self.conn().await?;
+        let client = guard.as_mut().ok_or_else(|| StoreError::new("Postgres attempt store: no connection"))?;
+        let n = client
+            .execute(&format!("DELETE FROM {} WHERE refunded_at_ms < $1", self.inner.table), &[&sql_ms(before_ms)])
+            .await
+            .map_err(|e| pg_error("purge refunded tombstones", e))?;
+        Ok(n as usize)
+    }
+
+    /// How many rows are not tombstones of refunded references (readable or not): the backlog.
     pub async fn count(&self) -> Result<u64, StoreError> {
         let mut guard = self.conn().await?;
         let client = guard.as_mut().ok_or_else(|| StoreError::new("Postgres attempt store: no connection"))?;
         let row = client
-            .query_one(&format!("SELECT count(*) FROM {}", self.inner.table), &[])
+            .query_one(&format!("SELECT count(*) FROM {} WHERE refunded_at_ms IS NULL", self.inner.table), &[])
             .await
             .map_err(|e| pg_error("count the records", e))?;
         Ok(row.get::<_, i64>(0).max(0) as u64)
@@ -274,13 +287,13 @@ async fn write_row(
     let sql = if create {
         format!(
             "INSERT INTO {table} (key, provider, account, reference, claim_owner, claim_until_ms, created_at_ms,
-               next_check_at_ms, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+               next_check_at_ms, refunded_at_ms, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (key) DO NOTHING"
         )
     } else {
         format!(
             "UPDATE {table} SET provider = $2, account = $3, reference = $4, claim_owner = $5, claim_until_ms = $6,
-               created_at_ms = $7, next_check_at_ms = $8, record = $9 WHERE key = $1"
+               created_at_ms = $7, next_check_at_ms = $8, refunded_at_ms = $9, record = $10 WHERE key = $1"
         )
     };
     let n = tx
@@ -295,6 +308,7 @@ async fn write_row(
                 &claim.map(|c| sql_ms(c.until_ms)),
                 &sql_ms(record.created_at_ms),
                 &record.next_check_at_ms.map(sql_ms),
+                &record.refunded_at_ms.map(sql_ms),
                 &record.to_json(),
             ],
         )

@@ -38,6 +38,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS refundkit_attempts (
     claim_until_ms INTEGER,
     created_at_ms INTEGER NOT NULL,
     next_check_at_ms INTEGER,
+    refunded_at_ms INTEGER,
     record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refundkit_attempts_claimable ON refundkit_attempts (next_check_at_ms, created_at_ms);";
@@ -129,7 +130,7 @@ impl SqliteAttemptStore {
                 let mut stmt = tx
                     .prepare(
                         "SELECT key, record FROM refundkit_attempts
-                         WHERE (claim_owner IS NULL OR claim_until_ms <= ?1)
+                         WHERE refunded_at_ms IS NULL AND (claim_owner IS NULL OR claim_until_ms <= ?1)
                            AND (next_check_at_ms IS NULL OR next_check_at_ms <= ?1)
                          ORDER BY next_check_at_ms IS NOT NULL, next_check_at_ms, created_at_ms, key LIMIT ?2",
                     )
@@ -156,12 +157,26 @@ impl SqliteAttemptStore {
         .await
     }
 
-    /// How many rows the store holds (readable or not).
+    /// How many rows are not tombstones of refunded references (readable or not): the backlog.
     pub async fn count(&self) -> Result<u64, StoreError> {
         self.with_conn(|conn| {
-            conn.query_row("SELECT count(*) FROM refundkit_attempts", [], |r| r.get::<_, i64>(0))
-                .map(|n| n.max(0) as u64)
-                .map_err(|e| sql_error("count the records", e))
+            conn.query_row("SELECT count(*) FROM refundkit_attempts WHERE refunded_at_ms IS NULL", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| sql_error("count the records", e))
+        })
+        .await
+    }
+}
+
+impl SqliteAttemptStore {
+    /// Deletes the tombstones of references refunded before `before_ms` (Unix ms). Returns how many. Unresolved
+    /// records and unreadable rows are never touched.
+    pub async fn purge_refunded(&self, before_ms: u64) -> Result<usize, StoreError> {
+        self.with_conn(move |conn| {
+            conn.execute("DELETE FROM refundkit_attempts WHERE refunded_at_ms < ?1", [sql_ms(before_ms)])
+                .map_err(|e| sql_error("purge refunded tombstones", e))
         })
         .await
     }
@@ -179,12 +194,14 @@ fn write_row(tx: &rusqlite::Transaction<'_>, record: &AttemptRecord) -> Result<(
     let claim = record.claim.as_ref();
     tx.execute(
         "INSERT INTO refundkit_attempts
-           (key, provider, account, reference, claim_owner, claim_until_ms, created_at_ms, next_check_at_ms, record)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+           (key, provider, account, reference, claim_owner, claim_until_ms, created_at_ms, next_check_at_ms,
+            refunded_at_ms, record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (key) DO UPDATE SET provider = excluded.provider, account = excluded.account,
            reference = excluded.reference, claim_owner = excluded.claim_owner,
            claim_until_ms = excluded.claim_until_ms, created_at_ms = excluded.created_at_ms,
-           next_check_at_ms = excluded.next_check_at_ms, record = excluded.record",
+           next_check_at_ms = excluded.next_check_at_ms, refunded_at_ms = excluded.refunded_at_ms,
+           record = excluded.record",
         params![
             record.key(),
             record.provider,
@@ -194,6 +211,7 @@ fn write_row(tx: &rusqlite::Transaction<'_>, record: &AttemptRecord) -> Result<(
             claim.map(|c| sql_ms(c.until_ms)),
             sql_ms(record.created_at_ms),
             record.next_check_at_ms.map(sql_ms),
+            record.refunded_at_ms.map(sql_ms),
             record.to_json(),
         ],
     )
