@@ -567,7 +567,7 @@ fn core_store(store: Arc<dyn AttemptStore>) -> Arc<dyn core_client::AttemptStore
 /// The built-in stores handed out, by address.
 static BUILTIN_STORES: std::sync::Mutex<Vec<(usize, std::sync::Weak<CoreStore>)>> = std::sync::Mutex::new(Vec::new());
 
-fn builtin_store(store: Arc<dyn core_client::AttemptStore>) -> Arc<dyn AttemptStore> {
+pub(crate) fn builtin_store(store: Arc<dyn core_client::AttemptStore>) -> Arc<dyn AttemptStore> {
     let core = Arc::new(CoreStore(store));
     if let Ok(mut stores) = BUILTIN_STORES.lock() {
         stores.push((Arc::as_ptr(&core) as *const () as usize, Arc::downgrade(&core)));

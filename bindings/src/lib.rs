@@ -22,6 +22,7 @@ mod client;
 pub use client::*;
 #[cfg(feature = "sandbox")]
 mod sandbox;
+mod stores;
 #[cfg(feature = "sandbox")]
 pub use sandbox::*;
 

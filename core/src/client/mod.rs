@@ -28,15 +28,23 @@
 //! headers or bodies.
 
 mod engine;
+#[cfg(feature = "postgres")]
+mod postgres_store;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 mod skew;
+#[cfg(feature = "sqlite")]
+mod sqlite_store;
 mod store;
 
 pub(crate) use engine::{record_for, Engine, Exchange, RefundAdapter, Tally};
+#[cfg(feature = "postgres")]
+pub use postgres_store::PostgresAttemptStore;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{ReqwestTransport, TransportOptions};
 pub use skew::{parse_http_date, ClockOffset};
+#[cfg(feature = "sqlite")]
+pub use sqlite_store::SqliteAttemptStore;
 pub use store::{
     check_holder, claim_decision, AttemptKey, AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest,
     DirAttemptStore, Listing, MemoryAttemptStore, StoreError, ATTEMPT_RECORD_VERSION,

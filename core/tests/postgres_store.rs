@@ -1,0 +1,239 @@
+//! The Postgres attempt store: the store contract (the same assertions as the memory and directory stores), claims
+//! exclusive across connections, `claim_next` with `SKIP LOCKED`, unreadable rows skipped and reported.
+//!
+//! Needs a server: `REFUNDKIT_PG_URL` (e.g. `postgres://refundkit:refundkit@127.0.0.1:5432/refundkit`, as
+//! `tests/run-all` sets it up). Without one reachable, each test prints why and passes.
+
+use refundkit::client::{
+    AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest, PostgresAttemptStore, ATTEMPT_RECORD_VERSION,
+};
+use std::collections::HashSet;
+
+fn record(reference: &str) -> AttemptRecord {
+    AttemptRecord {
+        version: ATTEMPT_RECORD_VERSION,
+        provider: "paytm".into(),
+        account: "MID1".into(),
+        operation: "refund_apply".into(),
+        reference: reference.into(),
+        order_id: Some("ORDER1".into()),
+        original_upi_request_id: None,
+        original_merchant_request_id: None,
+        amount_paise: Some(12_345),
+        created_at_ms: 1_700_000_000_000,
+        sent_at_ms: Some(1_700_000_000_000),
+        acknowledged_at_ms: None,
+        absent_answers: 0,
+        next_check_at_ms: None,
+        claim: None,
+        refunded_at_ms: None,
+        method: "POST".into(),
+        url: "https://x.invalid/refund/apply".into(),
+        body_fingerprint: String::new(),
+    }
+}
+
+const NOW: u64 = 1_700_000_000_000;
+
+fn req(owner: &str, now_ms: u64, create: bool) -> ClaimRequest<'_> {
+    ClaimRequest { owner, now_ms, lease_ms: 60_000, create }
+}
+
+/// The assertions of `claims_follow_the_contract` in `core/src/client/store.rs` (every store passes the same ones),
+/// on an empty store.
+async fn claims_follow_the_contract(store: &dyn AttemptStore) {
+    let r = record("C.1");
+    assert_eq!(store.claim(&r, req("A", NOW, true)).await.unwrap(), Claim::Created);
+    // B cannot take it while A's lease runs, and cannot write it.
+    match store.claim(&r, req("B", NOW + 1, true)).await.unwrap() {
+        Claim::Held { owner, until_ms } => assert_eq!((owner.as_str(), until_ms), ("A", NOW + 60_000)),
+        other => panic!("{other:?}"),
+    }
+    assert!(store.update(&r, "B", NOW + 1).await.is_err());
+    assert!(store.remove(&r, "B", NOW + 1).await.is_err());
+    // Another reference is independent (C_1 is not C.1).
+    assert_eq!(store.claim(&record("C_1"), req("B", NOW, true)).await.unwrap(), Claim::Created);
+    // After the lease, B takes the record over and gets the stored one.
+    match store.claim(&r, req("B", NOW + 60_001, true)).await.unwrap() {
+        Claim::Existing(e) => assert_eq!(e.claim.unwrap().owner, "B"),
+        other => panic!("{other:?}"),
+    }
+    // A lost its claim: its writes are refused.
+    assert!(store.update(&r, "A", NOW + 60_002).await.unwrap_err().0.contains("claimed by another worker"));
+    // B releases; A may claim again (no create needed).
+    let mut released = r.clone();
+    released.claim = None;
+    store.update(&released, "B", NOW + 60_003).await.unwrap();
+    assert!(matches!(store.claim(&r, req("A", NOW + 60_004, false)).await.unwrap(), Claim::Existing(_)));
+    store.remove(&r, "A", NOW + 60_005).await.unwrap();
+    store.remove(&r, "A", NOW + 60_005).await.unwrap();
+    assert_eq!(store.claim(&r, req("A", NOW, false)).await.unwrap(), Claim::Missing);
+    assert!(store.update(&r, "A", NOW).await.unwrap_err().0.contains("gone"));
+    let left = store.unresolved().await.unwrap();
+    assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
+    // The record comes back exactly as saved (JSON round trip through the store).
+    let mut expected = record("C_1");
+    expected.claim = Some(ClaimHolder { owner: "B".into(), until_ms: NOW + 60_000 });
+    assert_eq!(left[0], expected);
+}
+
+/// A store on a fresh table of its own, or `None` (printed) when no server is reachable.
+async fn fresh_store(name: &str) -> Option<(PostgresAttemptStore, String)> {
+    let Ok(url) = std::env::var("REFUNDKIT_PG_URL") else {
+        println!("skipped: REFUNDKIT_PG_URL is not set (tests/run-all starts a local Postgres and sets it)");
+        return None;
+    };
+    let table = format!("rk_test_{name}_{}", std::process::id());
+    let store = match PostgresAttemptStore::new(&url).and_then(|s| s.with_table(&table)) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    drop_table(&url, &table).await?;
+    match store.count().await {
+        Ok(0) => Some((store, url)),
+        Ok(n) => panic!("a fresh table holds {n} rows"),
+        Err(e) => {
+            println!("skipped: no Postgres reachable at REFUNDKIT_PG_URL: {e}");
+            None
+        }
+    }
+}
+
+async fn raw(url: &str) -> Option<tokio_postgres::Client> {
+    match tokio_postgres::connect(url, tokio_postgres::NoTls).await {
+        Ok((client, connection)) => {
+            tokio::spawn(connection);
+            Some(client)
+        }
+        Err(e) => {
+            println!("skipped: no Postgres reachable at REFUNDKIT_PG_URL: {e}");
+            None
+        }
+    }
+}
+
+async fn drop_table(url: &str, table: &str) -> Option<()> {
+    raw(url).await?.batch_execute(&format!("DROP TABLE IF EXISTS {table}")).await.unwrap();
+    Some(())
+}
+
+#[tokio::test]
+async fn postgres_store_follows_the_contract_and_survives_a_new_instance() {
+    let Some((store, url)) = fresh_store("contract").await else { return };
+    claims_follow_the_contract(&store).await;
+    let reopened = PostgresAttemptStore::connect(&url).await.unwrap().with_table(store.table()).unwrap();
+    let left = reopened.unresolved().await.unwrap();
+    assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
+    drop_table(&url, store.table()).await;
+}
+
+#[tokio::test]
+async fn postgres_claim_next_splits_and_takes_over_expired_claims() {
+    let Some((store, url)) = fresh_store("next").await else { return };
+    for i in 0..5 {
+        let mut r = record(&format!("R{i}"));
+        r.created_at_ms = NOW + i;
+        assert_eq!(store.claim(&r, req("seed", NOW, true)).await.unwrap(), Claim::Created);
+        let mut released = r.clone();
+        released.claim = None;
+        if i == 4 {
+            // Not to be checked before NOW + 100.
+            released.next_check_at_ms = Some(NOW + 100);
+        }
+        store.update(&released, "seed", NOW).await.unwrap();
+    }
+    let a = store.claim_next("A", NOW + 1, 1_000, 2).await.unwrap();
+    let b = store.claim_next("B", NOW + 1, 1_000, 10).await.unwrap();
+    let names = |v: &[AttemptRecord]| v.iter().map(|r| r.reference.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), vec!["R0", "R1"], "oldest first");
+    assert_eq!(names(&b), vec!["R2", "R3"], "held records and records not yet due are not taken");
+    assert!(a.iter().all(|r| r.claim.as_ref().is_some_and(|c| c.owner == "A" && c.until_ms == NOW + 1_001)));
+    // A's own held records are not handed to it again; R4 is due now.
+    assert_eq!(names(&store.claim_next("A", NOW + 100, 1_000, 10).await.unwrap()), vec!["R4"]);
+    // After the leases, B takes A's records over (and its own expired ones); A still holds R4.
+    assert_eq!(names(&store.claim_next("B", NOW + 1_001, 1_000, 10).await.unwrap()), vec!["R0", "R1", "R2", "R3"]);
+    // The claims are real: A can no longer write R0.
+    assert!(store.update(&a[0], "A", NOW + 1_002).await.is_err());
+    drop_table(&url, store.table()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_claims_are_exclusive_across_connections() {
+    let Some((store, url)) = fresh_store("race").await else { return };
+    // Eight workers (separate store instances, so separate connections) race to create the same 50 references, then
+    // to take them with claim_next: each reference is created once and taken once.
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let mine = PostgresAttemptStore::new(&url).unwrap().with_table(store.table()).unwrap();
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("w{w}");
+            let mut created = Vec::new();
+            for i in 0..50 {
+                let reference = format!("R{i}");
+                if mine.claim(&record(&reference), req(&owner, NOW, true)).await.unwrap() == Claim::Created {
+                    created.push(reference);
+                }
+            }
+            let mut taken = Vec::new();
+            loop {
+                let batch = mine.claim_next(&owner, NOW + 60_000, 60_000, 3).await.unwrap();
+                if batch.is_empty() {
+                    break;
+                }
+                taken.extend(batch.into_iter().map(|r| r.reference));
+            }
+            (created, taken)
+        }));
+    }
+    let (mut created, mut taken) = (Vec::new(), Vec::new());
+    for t in tasks {
+        let (c, k) = t.await.unwrap();
+        created.extend(c);
+        taken.extend(k);
+    }
+    let all: HashSet<String> = (0..50).map(|i| format!("R{i}")).collect();
+    assert_eq!(created.len(), 50);
+    assert_eq!(created.iter().cloned().collect::<HashSet<_>>(), all);
+    assert_eq!(taken.len(), 50, "each record taken once");
+    assert_eq!(taken.into_iter().collect::<HashSet<_>>(), all);
+    assert_eq!(store.count().await.unwrap(), 50);
+    drop_table(&url, store.table()).await;
+}
+
+#[tokio::test]
+async fn postgres_unreadable_rows_are_skipped_and_reported() {
+    let Some((store, url)) = fresh_store("broken").await else { return };
+    store.claim(&record("REF1"), req("A", NOW, true)).await.unwrap();
+    let client = raw(&url).await.unwrap();
+    let insert = format!(
+        "INSERT INTO {} (key, provider, account, reference, created_at_ms, record) VALUES ($1, 'paytm', 'MID1', $2, 0, $3)",
+        store.table()
+    );
+    for (key, reference, json) in [
+        (record("REF2").key(), "REF2".to_string(), "{ broken".to_string()),
+        (record("REF3").key(), "REF3".into(), record("REF1").to_json()),
+        ("notes".into(), "x".into(), "{}".into()),
+    ] {
+        client.execute(&insert, &[&key, &reference, &json]).await.unwrap();
+    }
+    let listing = store.list().await.unwrap();
+    assert_eq!(listing.records.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["REF1"]);
+    assert_eq!(listing.skipped.len(), 3, "{:?}", listing.skipped);
+    assert!(listing.skipped.iter().any(|(_, p)| p.contains("malformed JSON")));
+    assert!(listing.skipped.iter().any(|(_, p)| p.contains("does not match")));
+    let err = store.claim(&record("REF2"), req("A", NOW, true)).await.unwrap_err();
+    assert!(err.0.contains("unreadable"), "{err}");
+    assert!(store.claim_next("B", NOW + 70_000, 1_000, 10).await.unwrap().iter().all(|r| r.reference == "REF1"));
+    drop_table(&url, store.table()).await;
+}
+
+#[tokio::test]
+async fn postgres_store_errors_are_typed_and_name_what_failed() {
+    let err = PostgresAttemptStore::new("postgres://u@127.0.0.1:1/db").unwrap().with_table("Bad-Name").unwrap_err();
+    assert!(err.0.contains("table name"), "{err}");
+    // Nothing listens on port 1: the error says it could not connect.
+    let store = PostgresAttemptStore::new("postgres://u@127.0.0.1:1/db").unwrap();
+    let err = store.list().await.unwrap_err();
+    assert!(err.0.contains("cannot connect to the server"), "{err}");
+    assert!(PostgresAttemptStore::new("postgres://u@[bad").is_err());
+}

@@ -1,0 +1,202 @@
+//! The SQLite attempt store: the store contract (the same assertions as the memory and directory stores), claims
+//! that are exclusive across OS processes, `claim_next`, and unreadable rows skipped and reported.
+
+use refundkit::client::{
+    AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest, SqliteAttemptStore, ATTEMPT_RECORD_VERSION,
+};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn record(reference: &str) -> AttemptRecord {
+    AttemptRecord {
+        version: ATTEMPT_RECORD_VERSION,
+        provider: "paytm".into(),
+        account: "MID1".into(),
+        operation: "refund_apply".into(),
+        reference: reference.into(),
+        order_id: Some("ORDER1".into()),
+        original_upi_request_id: None,
+        original_merchant_request_id: None,
+        amount_paise: Some(12_345),
+        created_at_ms: 1_700_000_000_000,
+        sent_at_ms: Some(1_700_000_000_000),
+        acknowledged_at_ms: None,
+        absent_answers: 0,
+        next_check_at_ms: None,
+        claim: None,
+        refunded_at_ms: None,
+        method: "POST".into(),
+        url: "https://x.invalid/refund/apply".into(),
+        body_fingerprint: String::new(),
+    }
+}
+
+const NOW: u64 = 1_700_000_000_000;
+
+fn req(owner: &str, now_ms: u64, create: bool) -> ClaimRequest<'_> {
+    ClaimRequest { owner, now_ms, lease_ms: 60_000, create }
+}
+
+/// The assertions of `claims_follow_the_contract` in `core/src/client/store.rs` (every store passes the same ones),
+/// on an empty store.
+async fn claims_follow_the_contract(store: &dyn AttemptStore) {
+    let r = record("C.1");
+    assert_eq!(store.claim(&r, req("A", NOW, true)).await.unwrap(), Claim::Created);
+    // B cannot take it while A's lease runs, and cannot write it.
+    match store.claim(&r, req("B", NOW + 1, true)).await.unwrap() {
+        Claim::Held { owner, until_ms } => assert_eq!((owner.as_str(), until_ms), ("A", NOW + 60_000)),
+        other => panic!("{other:?}"),
+    }
+    assert!(store.update(&r, "B", NOW + 1).await.is_err());
+    assert!(store.remove(&r, "B", NOW + 1).await.is_err());
+    // Another reference is independent (C_1 is not C.1).
+    assert_eq!(store.claim(&record("C_1"), req("B", NOW, true)).await.unwrap(), Claim::Created);
+    // After the lease, B takes the record over and gets the stored one.
+    match store.claim(&r, req("B", NOW + 60_001, true)).await.unwrap() {
+        Claim::Existing(e) => assert_eq!(e.claim.unwrap().owner, "B"),
+        other => panic!("{other:?}"),
+    }
+    // A lost its claim: its writes are refused.
+    assert!(store.update(&r, "A", NOW + 60_002).await.unwrap_err().0.contains("claimed by another worker"));
+    // B releases; A may claim again (no create needed).
+    let mut released = r.clone();
+    released.claim = None;
+    store.update(&released, "B", NOW + 60_003).await.unwrap();
+    assert!(matches!(store.claim(&r, req("A", NOW + 60_004, false)).await.unwrap(), Claim::Existing(_)));
+    store.remove(&r, "A", NOW + 60_005).await.unwrap();
+    store.remove(&r, "A", NOW + 60_005).await.unwrap();
+    assert_eq!(store.claim(&r, req("A", NOW, false)).await.unwrap(), Claim::Missing);
+    assert!(store.update(&r, "A", NOW).await.unwrap_err().0.contains("gone"));
+    let left = store.unresolved().await.unwrap();
+    assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
+    // The record comes back exactly as saved (JSON round trip through the store).
+    let mut expected = record("C_1");
+    expected.claim = Some(ClaimHolder { owner: "B".into(), until_ms: NOW + 60_000 });
+    assert_eq!(left[0], expected);
+}
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("refundkit-sqlite-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("attempts.db")
+}
+
+#[tokio::test]
+async fn sqlite_store_follows_the_contract_and_survives_a_new_instance() {
+    let path = temp_db("contract");
+    claims_follow_the_contract(&SqliteAttemptStore::open(&path).await.unwrap()).await;
+    let reopened = SqliteAttemptStore::open(&path).await.unwrap();
+    let left = reopened.unresolved().await.unwrap();
+    assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
+    assert_eq!(reopened.count().await.unwrap(), 1);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[tokio::test]
+async fn sqlite_claim_next_splits_and_takes_over_expired_claims() {
+    let path = temp_db("next");
+    let store = SqliteAttemptStore::open(&path).await.unwrap();
+    for i in 0..5 {
+        let mut r = record(&format!("R{i}"));
+        r.created_at_ms = NOW + i;
+        assert_eq!(store.claim(&r, req("seed", NOW, true)).await.unwrap(), Claim::Created);
+        let mut released = r.clone();
+        released.claim = None;
+        if i == 4 {
+            // Not to be checked before NOW + 100.
+            released.next_check_at_ms = Some(NOW + 100);
+        }
+        store.update(&released, "seed", NOW).await.unwrap();
+    }
+    let a = store.claim_next("A", NOW + 1, 1_000, 2).await.unwrap();
+    let b = store.claim_next("B", NOW + 1, 1_000, 10).await.unwrap();
+    let names = |v: &[AttemptRecord]| v.iter().map(|r| r.reference.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), vec!["R0", "R1"], "oldest first");
+    assert_eq!(names(&b), vec!["R2", "R3"], "held records and records not yet due are not taken");
+    assert!(a.iter().all(|r| r.claim.as_ref().is_some_and(|c| c.owner == "A" && c.until_ms == NOW + 1_001)));
+    // A's own held records are not handed to it again; R4 is due now.
+    assert_eq!(names(&store.claim_next("A", NOW + 100, 1_000, 10).await.unwrap()), vec!["R4"]);
+    // After the leases, B takes A's records over (and its own expired ones); A still holds R4.
+    assert_eq!(names(&store.claim_next("B", NOW + 1_001, 1_000, 10).await.unwrap()), vec!["R0", "R1", "R2", "R3"]);
+    // The claims are real: A can no longer write R0.
+    assert!(store.update(&a[0], "A", NOW + 1_002).await.is_err());
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[tokio::test]
+async fn sqlite_unreadable_rows_are_skipped_and_reported() {
+    let path = temp_db("broken");
+    let store = SqliteAttemptStore::open(&path).await.unwrap();
+    store.claim(&record("REF1"), req("A", NOW, true)).await.unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let insert = "INSERT INTO refundkit_attempts (key, provider, account, reference, created_at_ms, record)
+                      VALUES (?1, 'paytm', 'MID1', ?2, 0, ?3)";
+        conn.execute(insert, [record("REF2").key(), "REF2".into(), "{ broken".into()]).unwrap();
+        conn.execute(insert, [record("REF3").key(), "REF3".into(), record("REF1").to_json()]).unwrap();
+        conn.execute(insert, ["notes".to_string(), "x".into(), "{}".into()]).unwrap();
+    }
+    let listing = store.list().await.unwrap();
+    assert_eq!(listing.records.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["REF1"]);
+    assert_eq!(listing.skipped.len(), 3, "{:?}", listing.skipped);
+    assert!(listing.skipped.iter().any(|(_, p)| p.contains("malformed JSON")));
+    assert!(listing.skipped.iter().any(|(_, p)| p.contains("does not match")));
+    // A claim on an unreadable record fails with a message naming it; claim_next skips it.
+    let err = store.claim(&record("REF2"), req("A", NOW, true)).await.unwrap_err();
+    assert!(err.0.contains("unreadable"), "{err}");
+    assert!(store.claim_next("B", NOW + 70_000, 1_000, 10).await.unwrap().iter().all(|r| r.reference == "REF1"));
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+const REFERENCES: usize = 200;
+
+/// The child's work: claim every reference and print how many this process created.
+#[tokio::test]
+async fn child_claims() {
+    let Ok(path) = std::env::var("REFUNDKIT_SQLITE_CHILD_DB") else { return };
+    let owner = std::env::var("REFUNDKIT_SQLITE_CHILD_OWNER").unwrap();
+    let store = SqliteAttemptStore::open(path).await.unwrap();
+    let mut created = 0;
+    for i in 0..REFERENCES {
+        let reference = if i % 2 == 0 { format!("C.{i}") } else { format!("C_{}", i - 1) };
+        let request = ClaimRequest { owner: &owner, now_ms: 1_000, lease_ms: 1_000_000, create: true };
+        match store.claim(&record(&reference), request).await.unwrap() {
+            Claim::Created => created += 1,
+            Claim::Held { .. } => {}
+            other => panic!("{reference}: {other:?}"),
+        }
+    }
+    println!("CREATED={created}");
+}
+
+#[test]
+fn three_processes_create_each_reference_once() {
+    let path = temp_db("processes");
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = ["p1", "p2", "p3"]
+        .iter()
+        .map(|owner| {
+            Command::new(&exe)
+                .args(["--exact", "child_claims", "--nocapture", "--test-threads=1"])
+                .env("REFUNDKIT_SQLITE_CHILD_DB", &path)
+                .env("REFUNDKIT_SQLITE_CHILD_OWNER", owner)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut total = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        let after = text.split("CREATED=").nth(1).expect("the child reports");
+        let n: usize = after.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap();
+        total += n;
+    }
+    assert_eq!(total, REFERENCES, "every reference created by exactly one process");
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let listing = rt.block_on(async { SqliteAttemptStore::open(&path).await.unwrap().list().await }).unwrap();
+    assert_eq!((listing.records.len(), listing.skipped.len()), (REFERENCES, 0));
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
