@@ -2,7 +2,8 @@
 //! exclusive across connections, `claim_next` with `SKIP LOCKED`, unreadable rows skipped and reported.
 //!
 //! Needs a server: `REFUNDKIT_PG_URL` (e.g. `postgres://refundkit:refundkit@127.0.0.1:5432/refundkit`, as
-//! `tests/run-all` sets it up). Without one reachable, each test prints why and passes.
+//! `tests/run-all` sets it up). Without `REFUNDKIT_PG_URL` each test prints why and passes; with it set, an unreachable
+//! server fails the test (CI must never skip it silently).
 
 use refundkit::client::{
     AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest, PostgresAttemptStore, ATTEMPT_RECORD_VERSION,
@@ -93,8 +94,7 @@ async fn fresh_store(name: &str) -> Option<(PostgresAttemptStore, String)> {
         Ok(0) => Some((store, url)),
         Ok(n) => panic!("a fresh table holds {n} rows"),
         Err(e) => {
-            println!("skipped: no Postgres reachable at REFUNDKIT_PG_URL: {e}");
-            None
+            panic!("REFUNDKIT_PG_URL is set but no Postgres is reachable there: {e}");
         }
     }
 }
@@ -106,8 +106,7 @@ async fn raw(url: &str) -> Option<tokio_postgres::Client> {
             Some(client)
         }
         Err(e) => {
-            println!("skipped: no Postgres reachable at REFUNDKIT_PG_URL: {e}");
-            None
+            panic!("REFUNDKIT_PG_URL is set but no Postgres is reachable there: {e}");
         }
     }
 }

@@ -12,7 +12,7 @@
 //!   their leases end, then the others take its records over.
 //! - Then it checks the workers' logs against the sandbox ledger and the store.
 //!
-//! Needs `REFUNDKIT_PG_URL` (see `tests/run-all`); without a reachable server it prints why and passes.
+//! Needs `REFUNDKIT_PG_URL` (see `tests/run-all`); without it the test prints why and passes; set but unreachable fails.
 //! Size: `REFUNDKIT_PG_WORKERS_REFUNDS` (default 5000: about 50 s in a debug build on 2 cores), `REFUNDKIT_PG_WORKERS`
 //! (default 4). Run it alone, with its numbers:
 //! `cargo test -p refundkit --features postgres,reqwest --test postgres_workers -- --nocapture`.
@@ -177,8 +177,7 @@ fn workers_split_one_backlog_with_one_killed() {
     let table = format!("rk_workers_{}", std::process::id());
     let store = PostgresAttemptStore::new(&url).unwrap().with_table(&table).unwrap();
     if let Err(e) = rt.block_on(store.count()) {
-        println!("skipped: no Postgres reachable at REFUNDKIT_PG_URL: {e}");
-        return;
+        panic!("REFUNDKIT_PG_URL is set but no Postgres is reachable there: {e}");
     }
     let started = Instant::now();
     let sandbox = rt.block_on(Sandbox::start(SandboxConfig { seed: 13, ..SandboxConfig::default() })).unwrap();
