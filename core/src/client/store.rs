@@ -618,18 +618,59 @@ impl AttemptStore for DirAttemptStore {
     }
 }
 
-/// Lower-case hex SHA-256 of `body` with every occurrence of `mask` (the OTP) replaced by `******`.
+/// Lower-case hex SHA-256 of `body` with the OTP `mask` replaced by `******` where the OTP field carries it (`"otp":"…"`,
+/// `"otp":…`, `otp=…`), so every candidate OTP gives the same fingerprint. Only the field is masked: masking the OTP's
+/// digits wherever they occur would change the fingerprint exactly when they also occur in another field (an
+/// `initiator_id` containing them), and so single out the real OTP. A body where no OTP field is found has every
+/// occurrence masked instead.
 pub(crate) fn body_fingerprint(body: &[u8], mask: Option<&str>) -> String {
     use sha2::Digest;
     let masked;
     let bytes = match mask.filter(|m| !m.is_empty()) {
         Some(m) => {
-            masked = replace_bytes(body, m.as_bytes(), b"******");
+            masked = mask_otp_field(body, m.as_bytes())
+                .unwrap_or_else(|| replace_bytes(body, m.as_bytes(), b"******"));
             masked.as_slice()
         }
         None => body,
     };
-    crate::upi360::hex(&sha2::Sha256::digest(bytes))
+    crate::crypto::hex::encode(&sha2::Sha256::digest(bytes))
+}
+
+/// `body` with the value of its OTP field(s) equal to `otp` replaced by `******`; `None` if there is no such field.
+fn mask_otp_field(body: &[u8], otp: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    let mut found = false;
+    while i < body.len() {
+        let rest = &body[i..];
+        let key = [&b"\"otp\":\""[..], b"\"otp\":", b"otp="].into_iter().find(|key| {
+            let form = *key == b"otp=";
+            rest.starts_with(key)
+                && rest[key.len()..].starts_with(otp)
+                && (!form || i == 0 || body[i - 1] == b'&')
+                && match rest.get(key.len() + otp.len()) {
+                    None => form,
+                    Some(b'"') => key.ends_with(b"\""),
+                    Some(b',' | b'}' | b' ') => *key == b"\"otp\":",
+                    Some(b'&') => form,
+                    Some(_) => false,
+                }
+        });
+        match key {
+            Some(key) => {
+                out.extend_from_slice(key);
+                out.extend_from_slice(b"******");
+                i += key.len() + otp.len();
+                found = true;
+            }
+            None => {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+    }
+    found.then_some(out)
 }
 
 fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
@@ -752,12 +793,23 @@ mod tests {
 
     #[test]
     fn the_otp_cannot_be_recovered_from_a_fingerprint() {
-        let body = |otp: &str| format!(r#"{{"tid":"13192443","otp":"{otp}","initiator_id":"9962981729"}}"#);
-        // Every candidate OTP gives the same fingerprint: trying all 10^6 learns nothing.
-        let a = body_fingerprint(body("123456").as_bytes(), Some("123456"));
-        let b = body_fingerprint(body("654321").as_bytes(), Some("654321"));
-        assert_eq!(a, b);
-        assert_ne!(a, body_fingerprint(body("123456").as_bytes(), None));
+        // JSON (string or number) and the legacy form; the initiator id contains the digits of one OTP (629817).
+        let bodies: [fn(&str) -> String; 3] = [
+            |otp| format!(r#"{{"tid":"13192443","otp":"{otp}","initiator_id":"9962981729"}}"#),
+            |otp| format!(r#"{{"tid":"13192443","otp":{otp},"initiator_id":"9962981729"}}"#),
+            |otp| format!("initiator_id=9962981729&otp={otp}&tid=13192443"),
+        ];
+        for body in bodies {
+            // Every candidate OTP gives the same fingerprint, the one with the field masked: trying all 10^6 learns
+            // nothing, even for an OTP whose digits also stand in another field.
+            let expected = body_fingerprint(body("******").as_bytes(), None);
+            for otp in ["123456", "654321", "629817", "000000"] {
+                assert_eq!(body_fingerprint(body(otp).as_bytes(), Some(otp)), expected, "{otp}: {}", body(otp));
+            }
+            assert_ne!(expected, body_fingerprint(body("123456").as_bytes(), None));
+        }
+        // Without an OTP field, every occurrence is masked.
+        assert_eq!(body_fingerprint(b"x123456y", Some("123456")), body_fingerprint(b"x******y", None));
     }
 
     fn claims_follow_the_contract(store: &dyn AttemptStore) {
