@@ -347,6 +347,25 @@ pub fn directory_attempt_store(directory: String) -> Result<Arc<dyn AttemptStore
     Ok(builtin_store(Arc::new(store)))
 }
 
+/// Deletes the tombstones that a built-in store (`directory_attempt_store`, `memory_attempt_store`) keeps for references
+/// refunded before `before_ms` (Unix ms); returns how many. A tombstone makes a later `refund` of the same reference
+/// report the earlier success instead of sending; purge only what no one will refund again. An app's own store keeps
+/// no tombstones (refundkit calls its `remove`): nothing to purge there, and 0 is returned.
+#[uniffi::export]
+pub async fn purge_refunded_attempts(store: Arc<dyn AttemptStore>, before_ms: i64) -> Result<i64, RefundkitError> {
+    let before = before_ms.max(0) as u64;
+    let core = core_store(store);
+    let listing = core.list().await.map_err(|e| RefundkitError::Store { reason: e.0 })?;
+    let mut purged = 0;
+    for r in listing.records.iter().filter(|r| r.refunded_at_ms.is_some_and(|at| at < before)) {
+        let mut stale = r.clone();
+        stale.claim = None;
+        core.remove(&stale, APP_OWNER, 0).await.map_err(|e| RefundkitError::Store { reason: e.0 })?;
+        purged += 1;
+    }
+    Ok(purged)
+}
+
 /// An in-memory store (lost on restart; for tests).
 #[uniffi::export]
 pub fn memory_attempt_store() -> Arc<dyn AttemptStore> {
@@ -575,6 +594,7 @@ pub(crate) fn builtin_store(store: Arc<dyn core_client::AttemptStore>) -> Arc<dy
     core
 }
 
+#[allow(clippy::too_many_arguments)]
 fn options(
     transport: Arc<dyn HttpTransport>,
     policy: Option<RetryPolicy>,
@@ -582,6 +602,7 @@ fn options(
     store: Option<Arc<dyn AttemptStore>>,
     clock: Option<Arc<dyn Clock>>,
     random: Option<Arc<dyn RandomSource>>,
+    owner: Option<String>,
 ) -> ClientOptions {
     let mut o = ClientOptions::new(Arc::new(TransportAdapter(transport)), Arc::new(TokioSleeper))
         .policy(policy.unwrap_or_default().into())
@@ -592,6 +613,9 @@ fn options(
     }
     if let Some(s) = store {
         o = o.store(core_store(s));
+    }
+    if let Some(owner) = owner.filter(|o| !o.is_empty()) {
+        o = o.owner(owner);
     }
     o
 }
@@ -616,8 +640,10 @@ impl std::fmt::Debug for EkoRefunds {
 #[uniffi::export(async_runtime = "tokio")]
 impl EkoRefunds {
     /// A client. `access_key` may be empty when `signer` signs (the app then never holds the key). `store` keeps
-    /// attempt records (default: in memory). `clock` is the device clock (default: the system clock).
-    #[uniffi::constructor(default(policy = None, signer = None, store = None, clock = None))]
+    /// attempt records (default: in memory). `clock` is the device clock (default: the system clock). `owner` is this
+    /// worker's id in store claims (default: fresh per client); give a restarted worker its old id to take back its
+    /// own claims at once instead of after their lease, and never give two live workers the same id.
+    #[uniffi::constructor(default(policy = None, signer = None, store = None, clock = None, owner = None))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         options: EkoOptions,
@@ -628,9 +654,10 @@ impl EkoRefunds {
         signer: Option<Arc<dyn RequestSigner>>,
         store: Option<Arc<dyn AttemptStore>>,
         clock: Option<Arc<dyn Clock>>,
+        owner: Option<String>,
     ) -> Result<Arc<Self>, RefundkitError> {
         let config = options.into_config(developer_key, access_key);
-        let o = self::options(transport, policy, signer, store, clock, None);
+        let o = self::options(transport, policy, signer, store, clock, None, owner);
         Ok(Arc::new(EkoRefunds { inner: core_eko::EkoRefunds::new(config, o)? }))
     }
 
@@ -700,8 +727,8 @@ pub struct PaytmRefundApply {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl PaytmRefunds {
-    /// A client. `merchant_key` may be empty when `signer` signs and verifies.
-    #[uniffi::constructor(default(policy = None, signer = None, store = None, clock = None, random = None))]
+    /// A client. `merchant_key` may be empty when `signer` signs and verifies. `owner`: as for `EkoRefunds`.
+    #[uniffi::constructor(default(policy = None, signer = None, store = None, clock = None, random = None, owner = None))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         options: PaytmOptions,
@@ -712,9 +739,10 @@ impl PaytmRefunds {
         store: Option<Arc<dyn AttemptStore>>,
         clock: Option<Arc<dyn Clock>>,
         random: Option<Arc<dyn RandomSource>>,
+        owner: Option<String>,
     ) -> Result<Arc<Self>, RefundkitError> {
         let config = options.into_config(merchant_key);
-        let o = self::options(transport, policy, signer, store, clock, random);
+        let o = self::options(transport, policy, signer, store, clock, random, owner);
         Ok(Arc::new(PaytmRefunds { inner: core_paytm::PaytmRefunds::new(config, o)? }))
     }
 
@@ -762,8 +790,8 @@ impl std::fmt::Debug for Upi360Refunds {
 #[uniffi::export(async_runtime = "tokio")]
 impl Upi360Refunds {
     /// A client. `signing_key` (private key PEM or HMAC API key) may be empty when `signer` signs.
-    /// `psp_public_key_pem` verifies every answer.
-    #[uniffi::constructor(default(policy = None, signer = None, store = None, clock = None))]
+    /// `psp_public_key_pem` verifies every answer. `owner`: as for `EkoRefunds`.
+    #[uniffi::constructor(default(policy = None, signer = None, store = None, clock = None, owner = None))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         options: Upi360Options,
@@ -774,13 +802,14 @@ impl Upi360Refunds {
         signer: Option<Arc<dyn RequestSigner>>,
         store: Option<Arc<dyn AttemptStore>>,
         clock: Option<Arc<dyn Clock>>,
+        owner: Option<String>,
     ) -> Result<Arc<Self>, RefundkitError> {
         let verification = core_upi::ResponseVerification::Verify {
             psp_public_key_pem,
             canonical_form: canonical(options.canonical_form),
         };
         let config = options.into_config(signing_key, verification);
-        let o = self::options(transport, policy, signer, store, clock, None);
+        let o = self::options(transport, policy, signer, store, clock, None, owner);
         Ok(Arc::new(Upi360Refunds { inner: core_upi::Upi360Refunds::new(config, o)? }))
     }
 

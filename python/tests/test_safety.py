@@ -526,3 +526,71 @@ def test_claimed_elsewhere_error_is_exported_and_typed() -> None:
     e = refundkit.ClaimedElsewhereError(reference="R1", until_ms=1_700_000_120_000)
     assert (e.reference, e.until_ms) == ("R1", 1_700_000_120_000)
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7. Owners and tombstones from Python
+
+def test_a_worker_with_its_old_owner_id_takes_back_its_claim_and_tombstones_can_be_purged(
+    sandbox: refundkit.Sandbox, tmp_path: Path
+) -> None:
+    """A restarted worker given its old ``owner`` resumes its records at once; another worker gets
+    ``ClaimedElsewhereError`` until the lease ends. A refunded reference leaves a tombstone (a later ``refund`` sends
+    nothing) that ``purge_refunded_attempts`` removes."""
+    store = refundkit.directory_attempt_store(str(tmp_path))
+    c = sandbox.credentials()
+    options = refundkit.EkoOptions(base_url=sandbox.eko_base_url(), initiator_id=c.eko_initiator_id, user_code=c.eko_user_code)
+
+    def client(owner: str, transport: refundkit.HttpTransport) -> refundkit.EkoRefunds:
+        return refundkit.EkoRefunds(
+            options, c.eko_developer_key, c.eko_access_key, transport, FAST, store=store, owner=owner
+        )
+
+    transport = Recording(refundkit.builtin_transport())
+    tx = sandbox.create_eko_transaction(1_000)
+    asyncio.run(client("w1", transport).send_refund_otp(tx.tid))
+    otp = sandbox.otp_for(tx.tid)
+    assert otp
+    report = asyncio.run(client("w1", transport).refund(tx.tid, otp))
+    assert report.outcome.status == refundkit.RefundStatus.SUCCEEDED
+    assert asyncio.run(store.unresolved()) == [], "a tombstone is not unresolved"
+
+    # A second refund of the refunded reference sends nothing, from any worker.
+    sends = sum(1 for r in transport.seen if eko_is_refund(r))
+    again = asyncio.run(client("w2", transport).refund(tx.tid, otp))
+    assert (again.outcome.status, again.money_moving_sends) == (refundkit.RefundStatus.SUCCEEDED, 0)
+    assert sum(1 for r in transport.seen if eko_is_refund(r)) == sends
+
+    # A record held by worker w1 (as a crashed w1 leaves it): w2 is refused, w1 (restarted, same owner) goes ahead.
+    record = json.loads(report.record_json or "{}")
+    record.update(reference="77777777", refunded_at_ms=None, claim={"owner": "w1", "until_ms": 2**53})
+    record.pop("refunded_at_ms")
+    held = json.dumps(record)
+    key = "eko." + "".join(ch if ch.islower() or ch.isdigit() or ch == "-" else f"_{ord(ch):02x}" for ch in record["account"]) + ".77777777"
+    asyncio.run(store.save(key, held))
+    with pytest.raises(refundkit.ClaimedElsewhereError):
+        asyncio.run(client("w2", transport).resume(held))
+    resumed = asyncio.run(client("w1", transport).resume(held))
+    assert resumed.money_moving_sends == 0
+
+    purged = asyncio.run(refundkit.purge_refunded_attempts(store, 2**53))
+    assert purged == 1
+    fresh = asyncio.run(client("w3", transport).refund(tx.tid, otp))
+    assert fresh.money_moving_sends == 1, "after the purge the reference is no longer known"
+
+
+def test_a_sqlite_store_keeps_an_unclear_refund_until_it_is_resolved(sandbox: refundkit.Sandbox, tmp_path: Path) -> None:
+    """``sqlite_attempt_store``: the record of a refund whose answer was lost stays until ``resume`` settles it."""
+    store = refundkit.sqlite_attempt_store(str(tmp_path / "attempts.db"))
+    sandbox.set_faults("drop_after_commit@eko.initiate_refund")
+    transport = Recording(refundkit.builtin_transport())
+    client = eko_client(sandbox, transport, store)
+    tx = sandbox.create_eko_transaction(1_000)
+    asyncio.run(client.send_refund_otp(tx.tid))
+    otp = sandbox.otp_for(tx.tid)
+    assert otp
+    report = asyncio.run(client.refund(tx.tid, otp))
+    # The inquiry right after the dropped answer already sees the committed refund.
+    assert report.outcome.status == refundkit.RefundStatus.SUCCEEDED
+    assert report.money_moving_sends == 1
+    assert asyncio.run(store.unresolved()) == []

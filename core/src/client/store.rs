@@ -628,8 +628,7 @@ pub(crate) fn body_fingerprint(body: &[u8], mask: Option<&str>) -> String {
     let masked;
     let bytes = match mask.filter(|m| !m.is_empty()) {
         Some(m) => {
-            masked = mask_otp_field(body, m.as_bytes())
-                .unwrap_or_else(|| replace_bytes(body, m.as_bytes(), b"******"));
+            masked = mask_otp_field(body, m.as_bytes()).unwrap_or_else(|| replace_bytes(body, m.as_bytes(), b"******"));
             masked.as_slice()
         }
         None => body,
