@@ -1,78 +1,15 @@
 //! The SQLite attempt store: the store contract (the same assertions as the memory and directory stores), claims
 //! that are exclusive across OS processes, `claim_next`, and unreadable rows skipped and reported.
 
-use refundkit::client::{
-    AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest, SqliteAttemptStore, ATTEMPT_RECORD_VERSION,
-};
+use refundkit::client::{AttemptRecord, AttemptStore, Claim, ClaimRequest, SqliteAttemptStore};
 use std::path::PathBuf;
 use std::process::Command;
 
-fn record(reference: &str) -> AttemptRecord {
-    AttemptRecord {
-        version: ATTEMPT_RECORD_VERSION,
-        provider: "paytm".into(),
-        account: "MID1".into(),
-        operation: "refund_apply".into(),
-        reference: reference.into(),
-        order_id: Some("ORDER1".into()),
-        original_upi_request_id: None,
-        original_merchant_request_id: None,
-        amount_paise: Some(12_345),
-        created_at_ms: 1_700_000_000_000,
-        sent_at_ms: Some(1_700_000_000_000),
-        acknowledged_at_ms: None,
-        absent_answers: 0,
-        next_check_at_ms: None,
-        claim: None,
-        refunded_at_ms: None,
-        method: "POST".into(),
-        url: "https://x.invalid/refund/apply".into(),
-        body_fingerprint: String::new(),
-    }
-}
+use refundkit::client::store_contract::{request as req, sample_record as record, NOW};
 
-const NOW: u64 = 1_700_000_000_000;
-
-fn req(owner: &str, now_ms: u64, create: bool) -> ClaimRequest<'_> {
-    ClaimRequest { owner, now_ms, lease_ms: 60_000, create }
-}
-
-/// The assertions of `claims_follow_the_contract` in `core/src/client/store.rs` (every store passes the same ones),
-/// on an empty store.
+/// The shared store contract (`refundkit::client::store_contract::check`), on an empty store.
 async fn claims_follow_the_contract(store: &dyn AttemptStore) {
-    let r = record("C.1");
-    assert_eq!(store.claim(&r, req("A", NOW, true)).await.unwrap(), Claim::Created);
-    // B cannot take it while A's lease runs, and cannot write it.
-    match store.claim(&r, req("B", NOW + 1, true)).await.unwrap() {
-        Claim::Held { owner, until_ms } => assert_eq!((owner.as_str(), until_ms), ("A", NOW + 60_000)),
-        other => panic!("{other:?}"),
-    }
-    assert!(store.update(&r, "B", NOW + 1).await.is_err());
-    assert!(store.remove(&r, "B", NOW + 1).await.is_err());
-    // Another reference is independent (C_1 is not C.1).
-    assert_eq!(store.claim(&record("C_1"), req("B", NOW, true)).await.unwrap(), Claim::Created);
-    // After the lease, B takes the record over and gets the stored one.
-    match store.claim(&r, req("B", NOW + 60_001, true)).await.unwrap() {
-        Claim::Existing(e) => assert_eq!(e.claim.unwrap().owner, "B"),
-        other => panic!("{other:?}"),
-    }
-    // A lost its claim: its writes are refused.
-    assert!(store.update(&r, "A", NOW + 60_002).await.unwrap_err().0.contains("claimed by another worker"));
-    // B releases; A may claim again (no create needed).
-    let mut released = r.clone();
-    released.claim = None;
-    store.update(&released, "B", NOW + 60_003).await.unwrap();
-    assert!(matches!(store.claim(&r, req("A", NOW + 60_004, false)).await.unwrap(), Claim::Existing(_)));
-    store.remove(&r, "A", NOW + 60_005).await.unwrap();
-    store.remove(&r, "A", NOW + 60_005).await.unwrap();
-    assert_eq!(store.claim(&r, req("A", NOW, false)).await.unwrap(), Claim::Missing);
-    assert!(store.update(&r, "A", NOW).await.unwrap_err().0.contains("gone"));
-    let left = store.unresolved().await.unwrap();
-    assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
-    // The record comes back exactly as saved (JSON round trip through the store).
-    let mut expected = record("C_1");
-    expected.claim = Some(ClaimHolder { owner: "B".into(), until_ms: NOW + 60_000 });
-    assert_eq!(left[0], expected);
+    refundkit::client::store_contract::check(store).await
 }
 
 fn temp_db(name: &str) -> PathBuf {
@@ -86,9 +23,14 @@ async fn sqlite_store_follows_the_contract_and_survives_a_new_instance() {
     let path = temp_db("contract");
     claims_follow_the_contract(&SqliteAttemptStore::open(&path).await.unwrap()).await;
     let reopened = SqliteAttemptStore::open(&path).await.unwrap();
-    let left = reopened.unresolved().await.unwrap();
-    assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
-    assert_eq!(reopened.count().await.unwrap(), 1);
+    // A new instance sees what the contract left: nothing unresolved, T.1's tombstone.
+    assert!(reopened.unresolved().await.unwrap().is_empty());
+    let left = reopened.list().await.unwrap().records;
+    assert_eq!(
+        left.iter().map(|r| (r.reference.as_str(), r.refunded_at_ms)).collect::<Vec<_>>(),
+        vec![("T.1", Some(NOW + 5))]
+    );
+    assert_eq!(reopened.count().await.unwrap(), 0, "count() is the backlog: tombstones are not in it");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 

@@ -1,34 +1,12 @@
 //! S5 across real processes: two OS processes claim the same references in one `DirAttemptStore` directory at the
 //! same time; each reference is created (and so may be sent) by exactly one of them.
 
-use refundkit::client::{AttemptRecord, AttemptStore, Claim, ClaimRequest, DirAttemptStore, ATTEMPT_RECORD_VERSION};
+use refundkit::client::{AttemptStore, Claim, ClaimRequest, DirAttemptStore};
 use std::process::Command;
 
 const REFERENCES: usize = 200;
 
-fn record(reference: &str) -> AttemptRecord {
-    AttemptRecord {
-        version: ATTEMPT_RECORD_VERSION,
-        provider: "paytm".into(),
-        account: "MID".into(),
-        operation: "refund_apply".into(),
-        reference: reference.into(),
-        order_id: Some("O".into()),
-        original_upi_request_id: None,
-        original_merchant_request_id: None,
-        amount_paise: Some(100),
-        created_at_ms: 1,
-        sent_at_ms: Some(1),
-        acknowledged_at_ms: None,
-        absent_answers: 0,
-        next_check_at_ms: None,
-        claim: None,
-        refunded_at_ms: None,
-        method: "POST".into(),
-        url: "https://x.invalid/refund/apply".into(),
-        body_fingerprint: String::new(),
-    }
-}
+use refundkit::client::store_contract::sample_record as record;
 
 /// The child's work: claim every reference (alternating `C.n` and `C_n`, which must not collide) and print how many
 /// this process created.

@@ -27,6 +27,8 @@
 //! were made. Logging goes through `tracing` (target `refundkit`) and never includes keys, signatures, OTPs,
 //! headers or bodies.
 
+#[doc(hidden)]
+pub mod contract;
 mod engine;
 #[cfg(feature = "postgres")]
 mod postgres_store;
@@ -37,6 +39,7 @@ mod skew;
 mod sqlite_store;
 mod store;
 
+pub use contract as store_contract;
 pub(crate) use engine::{record_for, Engine, Exchange, RefundAdapter, Tally};
 #[cfg(feature = "postgres")]
 pub use postgres_store::PostgresAttemptStore;

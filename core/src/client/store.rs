@@ -812,70 +812,7 @@ mod tests {
     }
 
     fn claims_follow_the_contract(store: &dyn AttemptStore) {
-        block_on(async {
-            let r = record("C.1");
-            assert_eq!(store.claim(&r, req("A", NOW, true)).await.unwrap(), Claim::Created);
-            // B cannot take it while A's lease runs, and cannot write it.
-            match store.claim(&r, req("B", NOW + 1, true)).await.unwrap() {
-                Claim::Held { owner, until_ms } => assert_eq!((owner.as_str(), until_ms), ("A", NOW + 60_000)),
-                other => panic!("{other:?}"),
-            }
-            assert!(store.update(&r, "B", NOW + 1).await.is_err());
-            assert!(store.remove(&r, "B", NOW + 1).await.is_err());
-            // Another reference is independent (C_1 is not C.1).
-            assert_eq!(store.claim(&record("C_1"), req("B", NOW, true)).await.unwrap(), Claim::Created);
-            // After the lease, B takes the record over and gets the stored one.
-            match store.claim(&r, req("B", NOW + 60_001, true)).await.unwrap() {
-                Claim::Existing(e) => assert_eq!(e.claim.unwrap().owner, "B"),
-                other => panic!("{other:?}"),
-            }
-            // A lost its claim: its writes are refused.
-            assert!(store.update(&r, "A", NOW + 60_002).await.unwrap_err().0.contains("claimed by another worker"));
-            // B releases; A may claim again (no create needed).
-            let mut released = r.clone();
-            released.claim = None;
-            store.update(&released, "B", NOW + 60_003).await.unwrap();
-            assert!(matches!(store.claim(&r, req("A", NOW + 60_004, false)).await.unwrap(), Claim::Existing(_)));
-            store.remove(&r, "A", NOW + 60_005).await.unwrap();
-            store.remove(&r, "A", NOW + 60_005).await.unwrap();
-            assert_eq!(store.claim(&r, req("A", NOW, false)).await.unwrap(), Claim::Missing);
-            assert!(store.update(&r, "A", NOW).await.unwrap_err().0.contains("gone"));
-            let left = store.unresolved().await.unwrap();
-            assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["C_1"]);
-        })
-    }
-
-    #[test]
-    fn a_refunded_tombstone_blocks_claims_and_is_not_unresolved() {
-        let store = MemoryAttemptStore::default();
-        block_on(async {
-            let r = record("T1");
-            assert_eq!(store.claim(&r, req("A", NOW, true)).await.unwrap(), Claim::Created);
-            let mut done = r.clone();
-            done.claim = None;
-            done.refunded_at_ms = Some(NOW + 5);
-            store.update(&done, "A", NOW + 5).await.unwrap();
-            assert!(store.unresolved().await.unwrap().is_empty());
-            assert_eq!(store.list().await.unwrap().records, vec![done.clone()]);
-            for create in [true, false] {
-                assert_eq!(store.claim(&r, req("B", NOW + 6, create)).await.unwrap(), Claim::Refunded(done.clone()));
-            }
-            assert_eq!(store.purge_refunded(NOW + 5).unwrap(), 0, "not older than the cut-off");
-            assert_eq!(store.purge_refunded(NOW + 6).unwrap(), 1);
-            assert!(store.list().await.unwrap().records.is_empty());
-        });
-        let dir = temp_dir("purge");
-        let store = DirAttemptStore::new(&dir).unwrap();
-        block_on(async {
-            let mut done = record("T2");
-            done.refunded_at_ms = Some(NOW);
-            store.claim(&done, req("A", NOW, true)).await.unwrap();
-            store.claim(&record("OPEN"), req("A", NOW, true)).await.unwrap();
-            assert_eq!(store.purge_refunded(NOW + 1).await.unwrap(), 1);
-            let left = store.list().await.unwrap().records;
-            assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["OPEN"]);
-        });
-        let _ = std::fs::remove_dir_all(&dir);
+        block_on(super::super::contract::check(store))
     }
 
     #[test]
@@ -887,10 +824,12 @@ mod tests {
     fn dir_store_claims_and_survives_a_new_instance() {
         let dir = temp_dir("claims");
         claims_follow_the_contract(&DirAttemptStore::new(&dir).unwrap());
+        // A new instance over the directory (a restarted process) sees what the contract left: T.1's tombstone.
         let reopened = DirAttemptStore::new(&dir).unwrap();
-        let left = block_on(reopened.unresolved()).unwrap();
+        assert!(block_on(reopened.unresolved()).unwrap().is_empty());
+        let left = block_on(reopened.list()).unwrap().records;
         assert_eq!(left.len(), 1);
-        assert_eq!(left[0].reference, "C_1");
+        assert_eq!((left[0].reference.as_str(), left[0].refunded_at_ms), ("T.1", Some(NOW + 5)));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
