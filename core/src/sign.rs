@@ -238,7 +238,7 @@ pub fn sign_locally(
                 .map_err(|_| Error::Unsupported("Paytm checksums are computed over UTF-8 text"))?;
             let os = crate::random::OsRandom;
             let random = random.unwrap_or(&os);
-            Ok(crate::paytm::checksum::generate(text, key, random)?.into_bytes())
+            Ok(crate::crypto::paytm_checksum::generate(text, key, random)?.into_bytes())
         }
         SignatureAlgorithm::RsaPssSha256 => RsaPrivateKey::from_pem(key)
             .map_err(|p| Error::Configuration { field: "private_key_pem", problem: p })?

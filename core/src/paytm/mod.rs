@@ -30,7 +30,8 @@
 //! # Ok::<(), refundkit::Error>(())
 //! ```
 
-pub mod checksum;
+/// PaytmChecksum (it lives in the crypto leaf, [`crate::crypto::paytm_checksum`]).
+pub use crate::crypto::paytm_checksum as checksum;
 #[cfg(feature = "client")]
 mod client;
 mod interpret;
