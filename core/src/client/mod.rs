@@ -422,7 +422,7 @@ fn new_owner_id(random: &dyn RandomSource) -> String {
     let mut bytes = [0u8; 8];
     let _ = random.fill(&mut bytes);
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{}-{seq}-{}", std::process::id(), crate::upi360::hex(&bytes))
+    format!("{}-{seq}-{}", std::process::id(), crate::crypto::hex::encode(&bytes))
 }
 
 impl std::fmt::Debug for ClientOptions {
