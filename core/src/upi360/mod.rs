@@ -55,8 +55,6 @@ mod interpret;
 
 #[cfg(feature = "client")]
 pub use client::Upi360Refunds;
-#[cfg(feature = "client")]
-pub(crate) use crypto::hex;
 pub use crypto::{
     hmac_sha256, jws_flattened, signature_input, sorted_key_json, RsaPrivateKey, RsaPublicKey, SignatureEncoding,
 };
