@@ -178,3 +178,23 @@ async fn postgres_store_errors_are_typed_and_name_what_failed() {
     assert!(err.0.contains("cannot connect to the server"), "{err}");
     assert!(PostgresAttemptStore::new("postgres://u@[bad").is_err());
 }
+
+/// A table made before tombstones existed (no `refunded_at_ms` column) is upgraded on first use.
+#[tokio::test]
+async fn an_older_postgres_table_gains_the_tombstone_column() {
+    let Some((store, url)) = fresh_store("older").await else { return };
+    raw(&url)
+        .await
+        .unwrap()
+        .batch_execute(&format!(
+            "DROP TABLE {0}; CREATE TABLE {0} (key TEXT PRIMARY KEY, provider TEXT NOT NULL, account TEXT NOT NULL, reference TEXT NOT \
+             NULL, claim_owner TEXT, claim_until_ms BIGINT, created_at_ms BIGINT NOT NULL, next_check_at_ms BIGINT, \
+             record TEXT NOT NULL)",
+            store.table()
+        ))
+        .await
+        .unwrap();
+    let reopened = PostgresAttemptStore::connect(&url).await.unwrap().with_table(store.table()).unwrap();
+    claims_follow_the_contract(&reopened).await;
+    drop_table(&url, store.table()).await;
+}

@@ -142,3 +142,21 @@ fn three_processes_create_each_reference_once() {
     assert_eq!((listing.records.len(), listing.skipped.len()), (REFERENCES, 0));
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// A database file made before tombstones existed (no `refunded_at_ms` column) is upgraded when opened.
+#[tokio::test]
+async fn an_older_sqlite_file_gains_the_tombstone_column() {
+    let path = temp_db("older");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE refundkit_attempts (key TEXT PRIMARY KEY NOT NULL, provider TEXT NOT NULL, account TEXT NOT \
+             NULL, reference TEXT NOT NULL, claim_owner TEXT, claim_until_ms INTEGER, created_at_ms INTEGER NOT NULL, \
+             next_check_at_ms INTEGER, record TEXT NOT NULL);",
+        )
+        .unwrap();
+    }
+    claims_follow_the_contract(&SqliteAttemptStore::open(&path).await.unwrap()).await;
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

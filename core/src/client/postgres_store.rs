@@ -171,7 +171,9 @@ impl PostgresAttemptStore {
                     refunded_at_ms BIGINT,
                     record TEXT NOT NULL
                 );
-                CREATE INDEX IF NOT EXISTS {t}_claimable ON {t} (next_check_at_ms, created_at_ms);"
+                CREATE INDEX IF NOT EXISTS {t}_claimable ON {t} (next_check_at_ms, created_at_ms);
+                -- Tables made before tombstones existed gain the column (idempotent).
+                ALTER TABLE {t} ADD COLUMN IF NOT EXISTS refunded_at_ms BIGINT;"
             ))
             .await
             .map_err(|e| pg_error(&format!("create the table {t}"), e))?;

@@ -83,6 +83,18 @@ impl SqliteAttemptStore {
             .map_err(|e| sql_error("switch to the WAL journal", e))?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(|e| sql_error("set synchronous=FULL", e))?;
         conn.execute_batch(SCHEMA).map_err(|e| sql_error("create the refundkit_attempts table", e))?;
+        // A file made before tombstones existed gains the column (SQLite has no ADD COLUMN IF NOT EXISTS).
+        let has_tombstones = conn
+            .prepare("SELECT 1 FROM pragma_table_info('refundkit_attempts') WHERE name = 'refunded_at_ms'")
+            .and_then(|mut q| q.exists([]))
+            .map_err(|e| sql_error("read the table's columns", e))?;
+        if !has_tombstones {
+            match conn.execute_batch("ALTER TABLE refundkit_attempts ADD COLUMN refunded_at_ms INTEGER") {
+                // Another process added it first.
+                Err(e) if e.to_string().contains("duplicate column") => {}
+                other => other.map_err(|e| sql_error("add the refunded_at_ms column", e))?,
+            }
+        }
         Ok(SqliteAttemptStore { path: Arc::new(path), conn: Arc::new(Mutex::new(conn)) })
     }
 
