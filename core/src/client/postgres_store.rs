@@ -158,25 +158,43 @@ impl PostgresAttemptStore {
             tx.execute("SELECT pg_advisory_xact_lock(hashtext($1)::bigint)", &[&format!("refundkit:{t}")])
                 .await
                 .map_err(|e| pg_error("lock the schema", e))?;
-            tx.batch_execute(&format!(
-                "CREATE TABLE IF NOT EXISTS {t} (
-                    key TEXT PRIMARY KEY,
-                    provider TEXT NOT NULL,
-                    account TEXT NOT NULL,
-                    reference TEXT NOT NULL,
-                    claim_owner TEXT,
-                    claim_until_ms BIGINT,
-                    created_at_ms BIGINT NOT NULL,
-                    next_check_at_ms BIGINT,
-                    refunded_at_ms BIGINT,
-                    record TEXT NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS {t}_claimable ON {t} (next_check_at_ms, created_at_ms);
-                -- Tables made before tombstones existed gain the column (idempotent).
-                ALTER TABLE {t} ADD COLUMN IF NOT EXISTS refunded_at_ms BIGINT;"
-            ))
-            .await
-            .map_err(|e| pg_error(&format!("create the table {t}"), e))?;
+            // No DDL on a table in use (it queues behind the workers' row locks, and they behind it: deadlocks). Look
+            // first; create the table only when missing, add a column only when missing.
+            let columns: Vec<String> = tx
+                .query(
+                    "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass($1::text) AND attnum > 0 \
+                     AND NOT attisdropped",
+                    &[&t.as_str()],
+                )
+                .await
+                .map_err(|e| pg_error(&format!("read the columns of {t}"), e))?
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            if columns.is_empty() {
+                tx.batch_execute(&format!(
+                    "CREATE TABLE IF NOT EXISTS {t} (
+                        key TEXT PRIMARY KEY,
+                        provider TEXT NOT NULL,
+                        account TEXT NOT NULL,
+                        reference TEXT NOT NULL,
+                        claim_owner TEXT,
+                        claim_until_ms BIGINT,
+                        created_at_ms BIGINT NOT NULL,
+                        next_check_at_ms BIGINT,
+                        refunded_at_ms BIGINT,
+                        record TEXT NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS {t}_claimable ON {t} (next_check_at_ms, created_at_ms);"
+                ))
+                .await
+                .map_err(|e| pg_error(&format!("create the table {t}"), e))?;
+            } else if !columns.iter().any(|c| c == "refunded_at_ms") {
+                // A table made before tombstones existed gains the column.
+                tx.batch_execute(&format!("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS refunded_at_ms BIGINT"))
+                    .await
+                    .map_err(|e| pg_error(&format!("add the refunded_at_ms column to {t}"), e))?;
+            }
             tx.commit().await.map_err(|e| pg_error(&format!("create the table {t}"), e))?;
             self.inner.schema_ready.store(true, Ordering::Release);
         }
