@@ -148,6 +148,9 @@ impl Engine {
         Ok(match self.send(exchange.operation(), reference, request, tally).await {
             Answer::Response(r) => {
                 let after = r.header("retry-after").and_then(|v| parse_retry_after(v, self.now()));
+                if let (429, Some(after)) = (r.status, after) {
+                    super::bulk::note_retry_after(after); // pauses the bulk call this request belongs to, if any
+                }
                 (self.flag_clock_skew(exchange.interpret(r.clone()).await), after, Some(r), None)
             }
             Answer::Failed(e) => {

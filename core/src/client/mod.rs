@@ -27,6 +27,7 @@
 //! were made. Logging goes through `tracing` (target `refundkit`) and never includes keys, signatures, OTPs,
 //! headers or bodies.
 
+mod bulk;
 #[doc(hidden)]
 pub mod contract;
 mod engine;
@@ -39,6 +40,7 @@ mod skew;
 mod sqlite_store;
 mod store;
 
+pub use bulk::{run_bulk, BulkOptions, BulkProgressFn, CancelToken, DEFAULT_BULK_CONCURRENCY};
 pub use contract as store_contract;
 pub(crate) use engine::{record_for, Engine, Exchange, RefundAdapter, Tally};
 #[cfg(feature = "postgres")]
@@ -291,6 +293,9 @@ pub enum ClientError {
         /// When the other worker's lease ends.
         until_ms: u64,
     },
+    /// A bulk call was cancelled ([`CancelToken::cancel`]) before this item started: nothing was sent for it.
+    #[error("cancelled before it started: nothing was sent")]
+    Cancelled,
 }
 
 /// What a client call did and where the refund stands.
