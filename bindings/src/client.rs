@@ -628,7 +628,7 @@ fn options(
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct EkoRefunds {
-    inner: core_eko::EkoRefunds,
+    pub(crate) inner: core_eko::EkoRefunds,
 }
 
 impl std::fmt::Debug for EkoRefunds {
@@ -697,7 +697,7 @@ impl EkoRefunds {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct PaytmRefunds {
-    inner: core_paytm::PaytmRefunds,
+    pub(crate) inner: core_paytm::PaytmRefunds,
 }
 
 impl std::fmt::Debug for PaytmRefunds {
@@ -778,7 +778,7 @@ impl PaytmRefunds {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct Upi360Refunds {
-    inner: core_upi::Upi360Refunds,
+    pub(crate) inner: core_upi::Upi360Refunds,
 }
 
 impl std::fmt::Debug for Upi360Refunds {

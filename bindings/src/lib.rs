@@ -19,6 +19,7 @@ pub use paytm::*;
 mod upi360;
 pub use upi360::*;
 mod client;
+mod bulk;
 pub use client::*;
 #[cfg(feature = "sandbox")]
 mod sandbox;

@@ -122,6 +122,18 @@ fn bulk(concurrency: usize, clock: &Arc<ManualClock>) -> (BulkOptions, Arc<Advan
     (BulkOptions::new(concurrency).clock(clock.clone()).sleeper(sleeper.clone()), sleeper)
 }
 
+/// The bulk futures are `Send` (async FFI exports and multi-threaded runtimes need it).
+#[test]
+fn bulk_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let clock = clock();
+    let c = client(Arc::new(FakeEko::default()), clock.clone());
+    let (options, _) = bulk(4, &clock);
+    let (tids, records) = (tids(1), Vec::<AttemptRecord>::new());
+    assert_send(&c.inquire_many(&tids, &options));
+    assert_send(&c.resume_many(&records, &options));
+}
+
 #[tokio::test]
 async fn results_come_back_in_input_order_with_per_item_errors() {
     let clock = clock();

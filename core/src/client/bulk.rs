@@ -279,8 +279,11 @@ where
     let done = AtomicUsize::new(0);
     let (limiter, done, op) = (&limiter, &done, &op);
     let mut results: Vec<Option<Result<R, ClientError>>> = std::iter::repeat_with(|| None).take(total).collect();
-    let mut finished = stream::iter(items.iter().enumerate())
-        .map(|(i, item)| async move {
+    // Indices, not `iter().enumerate()`: a closure over `usize` keeps the stream's future `Send` for any caller (a
+    // closure taking `&T` trips the compiler's higher-ranked `Send` check in async FFI exports).
+    let mut finished = stream::iter(0..total)
+        .map(|i| async move {
+            let item = &items[i];
             let result = if options.cancel.is_cancelled() {
                 Err(ClientError::Cancelled)
             } else {

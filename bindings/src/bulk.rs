@@ -1,0 +1,229 @@
+//! Bulk calls for Kotlin, Swift and Python: thousands of inquiries, status reads or resumes in **one** FFI call, run
+//! inside Rust with bounded concurrency (`refundkit::client::BulkOptions`). One crossing per batch instead of one per
+//! item; progress crosses back at most every `max(1, total / 20)` items or 100 ms, and once at the end.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use refundkit::client::{self as core_client, BulkOptions, ClientError};
+use refundkit::paytm as core_paytm;
+use refundkit::upi360 as core_upi;
+
+use crate::{EkoRefunds, PaytmRefunds, RefundReport, RefundkitError, Upi360Refunds, Upi360StatusRequest};
+
+/// Receives the progress of a bulk call: `done` of `total` items finished (errors included). Called at most every
+/// `max(1, total / 20)` items or 100 ms, and always once with `done == total` (unless the batch is empty). `done` only
+/// grows. Called from a refundkit thread: keep it short, do not block.
+#[uniffi::export(with_foreign)]
+pub trait BulkProgress: Send + Sync {
+    /// `done` of `total` items finished.
+    fn on_progress(&self, done: i64, total: i64);
+}
+
+/// One item of a bulk call: its report, or why there is none. One failed item never fails the batch.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum BulkResult {
+    /// The item's report (any outcome: refunded, pending, declined, indeterminate ...).
+    Report {
+        /// What the call did and where the refund stands.
+        report: RefundReport,
+    },
+    /// The item failed before a report: invalid input, signer or store failure, or a claim held elsewhere (see the
+    /// error). Nothing was sent for it.
+    Error {
+        /// Why.
+        error: RefundkitError,
+    },
+}
+
+/// A Paytm Refund Status query for `status_many`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaytmStatusQuery {
+    /// The original `orderId`.
+    pub order_id: String,
+    /// Your refund id (`refId`).
+    pub ref_id: String,
+}
+
+fn result(r: Result<core_client::Report, ClientError>) -> BulkResult {
+    match r {
+        Ok(report) => BulkResult::Report { report: report.into() },
+        // The FFI bulk calls take no cancel token (dropping the call's future cancels it): this cannot occur today.
+        Err(ClientError::Cancelled) => BulkResult::Error {
+            error: RefundkitError::Internal { reason: "cancelled before it started: nothing was sent".into() },
+        },
+        Err(e) => BulkResult::Error { error: e.into() },
+    }
+}
+
+/// Forwards progress to the app at most every `step` items or 100 ms, and at the end.
+struct Throttle {
+    sink: Arc<dyn BulkProgress>,
+    step: usize,
+    last_done: AtomicUsize,
+    last_at: Mutex<Instant>,
+}
+
+impl Throttle {
+    fn report(&self, done: usize, total: usize) {
+        let last = self.last_done.load(Ordering::SeqCst);
+        if done <= last {
+            return;
+        }
+        let due = {
+            let mut at = self.last_at.lock().unwrap_or_else(|e| e.into_inner());
+            let due = done == total || done - last >= self.step || at.elapsed() >= Duration::from_millis(100);
+            if due {
+                *at = Instant::now();
+            }
+            due
+        };
+        if due && self.last_done.compare_exchange(last, done, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+            self.sink.on_progress(done as i64, total as i64);
+        }
+    }
+}
+
+fn options(
+    total: usize,
+    concurrency: i32,
+    rate_per_second: Option<f64>,
+    progress: Option<Arc<dyn BulkProgress>>,
+) -> BulkOptions {
+    let mut o = BulkOptions::new(concurrency.max(1) as usize);
+    o.rate_per_second = rate_per_second;
+    if let Some(sink) = progress {
+        let step = (total / 20).max(1);
+        let throttle = Throttle { sink, step, last_done: AtomicUsize::new(0), last_at: Mutex::new(Instant::now()) };
+        o = o.progress(move |done, total| throttle.report(done, total));
+    }
+    o
+}
+
+fn records(record_jsons: &[String]) -> (Vec<core_client::AttemptRecord>, Vec<Option<RefundkitError>>) {
+    let mut parsed = Vec::with_capacity(record_jsons.len());
+    let mut errors = Vec::with_capacity(record_jsons.len());
+    for text in record_jsons {
+        match core_client::AttemptRecord::from_json(text) {
+            Ok(r) => {
+                parsed.push(r);
+                errors.push(None);
+            }
+            Err(reason) => errors.push(Some(RefundkitError::InvalidInput { field: "record_json".into(), reason })),
+        }
+    }
+    (parsed, errors)
+}
+
+/// The results of the parsed records, with each unreadable record's error in its place.
+fn merge(results: Vec<Result<core_client::Report, ClientError>>, errors: Vec<Option<RefundkitError>>) -> Vec<BulkResult> {
+    let mut results = results.into_iter();
+    errors
+        .into_iter()
+        .map(|e| match e {
+            Some(error) => BulkResult::Error { error },
+            None => results.next().map(result).unwrap_or(BulkResult::Error {
+                error: RefundkitError::Internal { reason: "a bulk result is missing".into() },
+            }),
+        })
+        .collect()
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl EkoRefunds {
+    /// Transaction Inquiry on every `tid`, run inside refundkit with at most `concurrency` in flight and at most
+    /// `rate_per_second` started per second (a `429` with `Retry-After` pauses the batch). One result per tid, in input
+    /// order.
+    #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
+    pub async fn inquire_many(
+        &self,
+        tids: Vec<String>,
+        concurrency: i32,
+        rate_per_second: Option<f64>,
+        progress: Option<Arc<dyn BulkProgress>>,
+    ) -> Vec<BulkResult> {
+        let o = options(tids.len(), concurrency, rate_per_second, progress);
+        self.inner.inquire_many(&tids, &o).await.into_iter().map(result).collect()
+    }
+
+    /// Resolves every attempt record (JSON, from reports or the store) by inquiry only, as `resume` does for one. One
+    /// result per record, in input order; an unreadable record is an `InvalidInput` error in its place.
+    #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
+    pub async fn resume_many(
+        &self,
+        record_jsons: Vec<String>,
+        concurrency: i32,
+        rate_per_second: Option<f64>,
+        progress: Option<Arc<dyn BulkProgress>>,
+    ) -> Vec<BulkResult> {
+        let (parsed, errors) = records(&record_jsons);
+        let o = options(parsed.len(), concurrency, rate_per_second, progress);
+        merge(self.inner.resume_many(&parsed, &o).await, errors)
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl PaytmRefunds {
+    /// Refund Status for every query, run inside refundkit (see `EkoRefunds.inquire_many`). One result per query, in
+    /// input order.
+    #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
+    pub async fn status_many(
+        &self,
+        queries: Vec<PaytmStatusQuery>,
+        concurrency: i32,
+        rate_per_second: Option<f64>,
+        progress: Option<Arc<dyn BulkProgress>>,
+    ) -> Vec<BulkResult> {
+        let queries: Vec<_> =
+            queries.into_iter().map(|q| core_paytm::RefundStatusQuery::new(q.order_id, q.ref_id)).collect();
+        let o = options(queries.len(), concurrency, rate_per_second, progress);
+        self.inner.status_many(&queries, &o).await.into_iter().map(result).collect()
+    }
+
+    /// Resolves every attempt record by status polls only (see `EkoRefunds.resume_many`).
+    #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
+    pub async fn resume_many(
+        &self,
+        record_jsons: Vec<String>,
+        concurrency: i32,
+        rate_per_second: Option<f64>,
+        progress: Option<Arc<dyn BulkProgress>>,
+    ) -> Vec<BulkResult> {
+        let (parsed, errors) = records(&record_jsons);
+        let o = options(parsed.len(), concurrency, rate_per_second, progress);
+        merge(self.inner.resume_many(&parsed, &o).await, errors)
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Upi360Refunds {
+    /// Refund Status for every request, run inside refundkit (see `EkoRefunds.inquire_many`). One result per request,
+    /// in input order.
+    #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
+    pub async fn status_many(
+        &self,
+        requests: Vec<Upi360StatusRequest>,
+        concurrency: i32,
+        rate_per_second: Option<f64>,
+        progress: Option<Arc<dyn BulkProgress>>,
+    ) -> Vec<BulkResult> {
+        let requests: Vec<core_upi::StatusRequest> = requests.into_iter().map(Into::into).collect();
+        let o = options(requests.len(), concurrency, rate_per_second, progress);
+        self.inner.status_many(&requests, &o).await.into_iter().map(result).collect()
+    }
+
+    /// Resolves every attempt record by status polls only (see `EkoRefunds.resume_many`).
+    #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
+    pub async fn resume_many(
+        &self,
+        record_jsons: Vec<String>,
+        concurrency: i32,
+        rate_per_second: Option<f64>,
+        progress: Option<Arc<dyn BulkProgress>>,
+    ) -> Vec<BulkResult> {
+        let (parsed, errors) = records(&record_jsons);
+        let o = options(parsed.len(), concurrency, rate_per_second, progress);
+        merge(self.inner.resume_many(&parsed, &o).await, errors)
+    }
+}
