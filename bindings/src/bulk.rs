@@ -1,17 +1,12 @@
 //! Bulk calls for Kotlin, Swift and Python: thousands of inquiries, status reads or resumes in **one** FFI call, run
 //! inside Rust with bounded concurrency (`refundkit::client::BulkOptions`). One crossing per batch instead of one per
 //! item; progress crosses back at most every `max(1, total / 20)` items or 100 ms, and once at the end.
-//!
-//! The batch runs as a task on refundkit's own runtime, not on the caller's executor: a foreign async call is polled
-//! by the caller's event loop (Python asyncio, a Kotlin dispatcher) on every wake-up, so a batch polled there would
-//! still cross the FFI once per answer. The caller is woken once, when the batch is done. Dropping the call (a
-//! cancelled Python task or Kotlin coroutine) cancels the batch: items not started send nothing, the task is aborted.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use refundkit::client::{self as core_client, BulkOptions, CancelToken, ClientError};
+use refundkit::client::{self as core_client, BulkOptions, ClientError};
 use refundkit::paytm as core_paytm;
 use refundkit::upi360 as core_upi;
 
@@ -106,55 +101,6 @@ fn options(
     o
 }
 
-/// refundkit's runtime for bulk batches (`None` if it could not start: batches then run on the caller's executor).
-fn bulk_runtime() -> Option<&'static tokio::runtime::Runtime> {
-    static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("refundkit-bulk")
-                .enable_all()
-                .build()
-                .ok()
-        })
-        .as_ref()
-}
-
-/// Cancels a batch whose caller went away: no new item starts, and the task is aborted.
-struct CancelOnDrop(CancelToken, Option<tokio::task::AbortHandle>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.cancel();
-        if let Some(task) = &self.1 {
-            task.abort();
-        }
-    }
-}
-
-/// Runs `batch` (built with `cancel`) on refundkit's runtime and waits for it; `total` results.
-async fn run_batch<F>(total: usize, cancel: CancelToken, batch: F) -> Vec<BulkResult>
-where
-    F: std::future::Future<Output = Vec<BulkResult>> + Send + 'static,
-{
-    let Some(runtime) = bulk_runtime() else {
-        let _guard = CancelOnDrop(cancel, None);
-        return batch.await;
-    };
-    let task = runtime.spawn(batch);
-    let mut guard = CancelOnDrop(cancel, Some(task.abort_handle()));
-    let outcome = task.await;
-    guard.1 = None;
-    match outcome {
-        Ok(results) => results,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => (0..total)
-            .map(|_| BulkResult::Error { error: RefundkitError::Internal { reason: "the batch was cancelled".into() } })
-            .collect(),
-    }
-}
-
 fn records(record_jsons: &[String]) -> (Vec<core_client::AttemptRecord>, Vec<Option<RefundkitError>>) {
     let mut parsed = Vec::with_capacity(record_jsons.len());
     let mut errors = Vec::with_capacity(record_jsons.len());
@@ -171,10 +117,7 @@ fn records(record_jsons: &[String]) -> (Vec<core_client::AttemptRecord>, Vec<Opt
 }
 
 /// The results of the parsed records, with each unreadable record's error in its place.
-fn merge(
-    results: Vec<Result<core_client::Report, ClientError>>,
-    errors: Vec<Option<RefundkitError>>,
-) -> Vec<BulkResult> {
+fn merge(results: Vec<Result<core_client::Report, ClientError>>, errors: Vec<Option<RefundkitError>>) -> Vec<BulkResult> {
     let mut results = results.into_iter();
     errors
         .into_iter()
@@ -194,27 +137,21 @@ impl EkoRefunds {
     /// order.
     #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
     pub async fn inquire_many(
-        self: Arc<Self>,
+        &self,
         tids: Vec<String>,
         concurrency: i32,
         rate_per_second: Option<f64>,
         progress: Option<Arc<dyn BulkProgress>>,
     ) -> Vec<BulkResult> {
         let o = options(tids.len(), concurrency, rate_per_second, progress);
-        let (total, cancel) = (tids.len(), o.cancel.clone());
-        run_batch(
-            total,
-            cancel,
-            async move { self.inner.inquire_many(&tids, &o).await.into_iter().map(result).collect() },
-        )
-        .await
+        self.inner.inquire_many(&tids, &o).await.into_iter().map(result).collect()
     }
 
     /// Resolves every attempt record (JSON, from reports or the store) by inquiry only, as `resume` does for one. One
     /// result per record, in input order; an unreadable record is an `InvalidInput` error in its place.
     #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
     pub async fn resume_many(
-        self: Arc<Self>,
+        &self,
         record_jsons: Vec<String>,
         concurrency: i32,
         rate_per_second: Option<f64>,
@@ -222,8 +159,7 @@ impl EkoRefunds {
     ) -> Vec<BulkResult> {
         let (parsed, errors) = records(&record_jsons);
         let o = options(parsed.len(), concurrency, rate_per_second, progress);
-        let (total, cancel) = (record_jsons.len(), o.cancel.clone());
-        run_batch(total, cancel, async move { merge(self.inner.resume_many(&parsed, &o).await, errors) }).await
+        merge(self.inner.resume_many(&parsed, &o).await, errors)
     }
 }
 
@@ -233,7 +169,7 @@ impl PaytmRefunds {
     /// input order.
     #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
     pub async fn status_many(
-        self: Arc<Self>,
+        &self,
         queries: Vec<PaytmStatusQuery>,
         concurrency: i32,
         rate_per_second: Option<f64>,
@@ -242,19 +178,13 @@ impl PaytmRefunds {
         let queries: Vec<_> =
             queries.into_iter().map(|q| core_paytm::RefundStatusQuery::new(q.order_id, q.ref_id)).collect();
         let o = options(queries.len(), concurrency, rate_per_second, progress);
-        let (total, cancel) = (queries.len(), o.cancel.clone());
-        run_batch(
-            total,
-            cancel,
-            async move { self.inner.status_many(&queries, &o).await.into_iter().map(result).collect() },
-        )
-        .await
+        self.inner.status_many(&queries, &o).await.into_iter().map(result).collect()
     }
 
     /// Resolves every attempt record by status polls only (see `EkoRefunds.resume_many`).
     #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
     pub async fn resume_many(
-        self: Arc<Self>,
+        &self,
         record_jsons: Vec<String>,
         concurrency: i32,
         rate_per_second: Option<f64>,
@@ -262,8 +192,7 @@ impl PaytmRefunds {
     ) -> Vec<BulkResult> {
         let (parsed, errors) = records(&record_jsons);
         let o = options(parsed.len(), concurrency, rate_per_second, progress);
-        let (total, cancel) = (record_jsons.len(), o.cancel.clone());
-        run_batch(total, cancel, async move { merge(self.inner.resume_many(&parsed, &o).await, errors) }).await
+        merge(self.inner.resume_many(&parsed, &o).await, errors)
     }
 }
 
@@ -273,7 +202,7 @@ impl Upi360Refunds {
     /// in input order.
     #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
     pub async fn status_many(
-        self: Arc<Self>,
+        &self,
         requests: Vec<Upi360StatusRequest>,
         concurrency: i32,
         rate_per_second: Option<f64>,
@@ -281,17 +210,13 @@ impl Upi360Refunds {
     ) -> Vec<BulkResult> {
         let requests: Vec<core_upi::StatusRequest> = requests.into_iter().map(Into::into).collect();
         let o = options(requests.len(), concurrency, rate_per_second, progress);
-        let (total, cancel) = (requests.len(), o.cancel.clone());
-        run_batch(total, cancel, async move {
-            self.inner.status_many(&requests, &o).await.into_iter().map(result).collect()
-        })
-        .await
+        self.inner.status_many(&requests, &o).await.into_iter().map(result).collect()
     }
 
     /// Resolves every attempt record by status polls only (see `EkoRefunds.resume_many`).
     #[uniffi::method(default(concurrency = 32, rate_per_second = None, progress = None))]
     pub async fn resume_many(
-        self: Arc<Self>,
+        &self,
         record_jsons: Vec<String>,
         concurrency: i32,
         rate_per_second: Option<f64>,
@@ -299,7 +224,6 @@ impl Upi360Refunds {
     ) -> Vec<BulkResult> {
         let (parsed, errors) = records(&record_jsons);
         let o = options(parsed.len(), concurrency, rate_per_second, progress);
-        let (total, cancel) = (record_jsons.len(), o.cancel.clone());
-        run_batch(total, cancel, async move { merge(self.inner.resume_many(&parsed, &o).await, errors) }).await
+        merge(self.inner.resume_many(&parsed, &o).await, errors)
     }
 }

@@ -18,8 +18,8 @@ mod paytm;
 pub use paytm::*;
 mod upi360;
 pub use upi360::*;
-mod bulk;
 mod client;
+mod bulk;
 pub use client::*;
 #[cfg(feature = "sandbox")]
 mod sandbox;
