@@ -1,6 +1,10 @@
 //! Bulk calls for Kotlin, Swift and Python: thousands of inquiries, status reads or resumes in **one** FFI call, run
 //! inside Rust with bounded concurrency (`refundkit::client::BulkOptions`). One crossing per batch instead of one per
 //! item; progress crosses back at most every `max(1, total / 20)` items or 100 ms, and once at the end.
+//!
+//! The batch is polled by the caller's executor (Python asyncio, a Kotlin dispatcher, a Swift task), like every other
+//! async call: an app's own async transport, signer or store (Python coroutines) must be called from that event loop.
+//! Dropping the call (a cancelled Python task or Kotlin coroutine) cancels the batch: items not started send nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
