@@ -121,7 +121,10 @@ fn records(record_jsons: &[String]) -> (Vec<core_client::AttemptRecord>, Vec<Opt
 }
 
 /// The results of the parsed records, with each unreadable record's error in its place.
-fn merge(results: Vec<Result<core_client::Report, ClientError>>, errors: Vec<Option<RefundkitError>>) -> Vec<BulkResult> {
+fn merge(
+    results: Vec<Result<core_client::Report, ClientError>>,
+    errors: Vec<Option<RefundkitError>>,
+) -> Vec<BulkResult> {
     let mut results = results.into_iter();
     errors
         .into_iter()

@@ -18,8 +18,8 @@ mod paytm;
 pub use paytm::*;
 mod upi360;
 pub use upi360::*;
-mod client;
 mod bulk;
+mod client;
 pub use client::*;
 #[cfg(feature = "sandbox")]
 mod sandbox;

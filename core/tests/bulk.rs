@@ -266,8 +266,11 @@ async fn the_rate_limit_spaces_requests_on_the_injected_clock() {
 async fn retry_after_pauses_only_the_throttled_clients_call() {
     let clock = clock();
     let input = tids(10);
-    let throttled =
-        Arc::new(FakeEko { clock: Some(clock.clone()), throttle: Mutex::new(vec![(input[2].clone(), 3)]), ..Default::default() });
+    let throttled = Arc::new(FakeEko {
+        clock: Some(clock.clone()),
+        throttle: Mutex::new(vec![(input[2].clone(), 3)]),
+        ..Default::default()
+    });
     let calm = Arc::new(FakeEko { clock: Some(clock.clone()), ..Default::default() });
     let (a, b) = (client(throttled.clone(), clock.clone()), client(calm.clone(), clock.clone()));
     let (options_a, sleeper_a) = bulk(1, &clock);
