@@ -26,6 +26,8 @@ pub trait BulkProgress: Send + Sync {
 }
 
 /// One item of a bulk call: its report, or why there is none. One failed item never fails the batch.
+// Mostly reports: boxing them would only add an allocation per item (uniffi lowers the value either way).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum BulkResult {
     /// The item's report (any outcome: refunded, pending, declined, indeterminate ...).
