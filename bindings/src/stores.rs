@@ -98,30 +98,9 @@ mod postgres {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use refundkit::client::{AttemptRecord, ATTEMPT_RECORD_VERSION};
 
     fn record_json(reference: &str) -> (String, String) {
-        let r = AttemptRecord {
-            version: ATTEMPT_RECORD_VERSION,
-            provider: "paytm".into(),
-            account: "MID1".into(),
-            operation: "refund_apply".into(),
-            reference: reference.into(),
-            order_id: Some("ORDER1".into()),
-            original_upi_request_id: None,
-            original_merchant_request_id: None,
-            amount_paise: Some(100),
-            created_at_ms: 1,
-            sent_at_ms: Some(1),
-            acknowledged_at_ms: None,
-            absent_answers: 0,
-            next_check_at_ms: None,
-            claim: None,
-            refunded_at_ms: None,
-            method: "POST".into(),
-            url: "https://x.invalid/refund/apply".into(),
-            body_fingerprint: String::new(),
-        };
+        let r = refundkit::client::store_contract::sample_record(reference);
         (r.key(), r.to_json())
     }
 

@@ -691,27 +691,11 @@ fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// The contract's sample record, with a real fingerprint.
     pub(crate) fn record(reference: &str) -> AttemptRecord {
         AttemptRecord {
-            version: ATTEMPT_RECORD_VERSION,
-            provider: "paytm".into(),
-            account: "MID1".into(),
-            operation: "refund_apply".into(),
-            reference: reference.into(),
-            order_id: Some("ORDER1".into()),
-            original_upi_request_id: None,
-            original_merchant_request_id: None,
-            amount_paise: Some(12_345),
-            created_at_ms: 1_700_000_000_000,
-            sent_at_ms: Some(1_700_000_000_000),
-            acknowledged_at_ms: None,
-            absent_answers: 0,
-            next_check_at_ms: None,
-            claim: None,
-            refunded_at_ms: None,
-            method: "POST".into(),
-            url: "https://x.invalid/refund/apply".into(),
             body_fingerprint: body_fingerprint(b"{}", None),
+            ..super::super::contract::sample_record(reference)
         }
     }
 
@@ -813,6 +797,33 @@ mod tests {
 
     fn claims_follow_the_contract(store: &dyn AttemptStore) {
         block_on(super::super::contract::check(store))
+    }
+
+    #[test]
+    fn refunded_tombstones_can_be_purged() {
+        let store = MemoryAttemptStore::default();
+        let mut done = record("T1");
+        done.refunded_at_ms = Some(NOW + 5);
+        block_on(async {
+            store.claim(&done, req("A", NOW, true)).await.unwrap();
+            store.claim(&record("OPEN"), req("A", NOW, true)).await.unwrap();
+        });
+        assert_eq!(store.purge_refunded(NOW + 5).unwrap(), 0, "not older than the cut-off");
+        assert_eq!(store.purge_refunded(NOW + 6).unwrap(), 1);
+        let left = block_on(store.list()).unwrap().records;
+        assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["OPEN"]);
+
+        let dir = temp_dir("purge");
+        let store = DirAttemptStore::new(&dir).unwrap();
+        block_on(async {
+            store.claim(&done, req("A", NOW, true)).await.unwrap();
+            store.claim(&record("OPEN"), req("A", NOW, true)).await.unwrap();
+            assert_eq!(store.purge_refunded(NOW + 5).await.unwrap(), 0);
+            assert_eq!(store.purge_refunded(NOW + 6).await.unwrap(), 1);
+            let left = store.list().await.unwrap().records;
+            assert_eq!(left.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(), vec!["OPEN"]);
+        });
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
