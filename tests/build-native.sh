@@ -7,7 +7,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 cd "$repo"
-cargo build --release --locked -p refundkit-ffi --features bindgen --bins --lib >&2
+cargo build --release --locked -p refundkit-ffi --features bindgen,test --bins --lib >&2
 ext=so; [ "$(uname -s)" = Darwin ] && ext=dylib
 lib="$target/release/librefundkit_ffi.$ext"
 [ -f "$lib" ] || { echo "build-native: $lib not found" >&2; exit 1; }
