@@ -16,6 +16,8 @@
 #                                             RefundKit.swift (generated from the mobile library), README.md, LICENSE
 #   OUTDIR/local/                             the same package with `.binaryTarget(path:)` and its own copy of the
 #                                             xcframework, to try an app against a local build
+#   OUTDIR/ios-tests/swift/                   the local package + Tests/RefundKitTests (without SandboxTests), to run
+#                                             the XCTest suite on a simulator with xcodebuild (Mac only)
 # Last line of stdout: `checksum <sha256>`.
 #
 # On macOS with Xcode, cargo builds with the real SDK and `xcodebuild -create-xcframework` assembles the framework.
@@ -248,14 +250,17 @@ fi
 echo "$checksum" >"$zip.sha256"
 
 # 6. The release package (url + checksum) and the local one (path).
-write_package() { # DIR BINARY_TARGET_LINE
+write_package() { # DIR BINARY_TARGET_LINE [EXTRA_TARGET_LINE]
   rm -rf "$1"
   mkdir -p "$1/Sources/RefundKit"
   cp "$stage/gen/RefundKit.swift" "$1/Sources/RefundKit/RefundKit.swift"
   cp "$repo/LICENSE" "$1/LICENSE"
   sed -e "s|@VERSION@|$version|g" -e "s|@URL@|$url|g" -e "s|@CHECKSUM@|$checksum|g" \
     "$here/release/README.md" >"$1/README.md"
-  awk -v line="$2" '/__REFUNDKIT_BINARY_TARGET__/ { print line; next } { print }' \
+  awk -v line="$2" -v extra="${3:-}" '
+    /__REFUNDKIT_BINARY_TARGET__/ { print line; next }
+    { print }
+    /^        \.target\(name: "RefundKit"/ && extra != "" { print extra }' \
     "$here/release/Package.swift" >"$1/Package.swift"
 }
 write_package "$out/package" \
@@ -263,6 +268,21 @@ write_package "$out/package" \
 write_package "$out/local" \
   "        .binaryTarget(name: \"RefundKitFFI\", path: \"RefundKitFFI.xcframework\"),"
 cp -R "$xcf" "$out/local/RefundKitFFI.xcframework"
+
+# 7. For a Mac: the XCTest suite of this directory against the mobile build, on a simulator
+#    (`cd OUTDIR/ios-tests/swift && xcodebuild test -scheme RefundKit -destination 'platform=iOS Simulator,...'`).
+#    Laid out as <root>/swift/Tests/RefundKitTests + <root>/tests/vectors, where the tests look for the vectors.
+#    SandboxTests.swift is left out: there is no Sandbox in the mobile profile.
+tests="$out/ios-tests"
+write_package "$tests/swift" \
+  "        .binaryTarget(name: \"RefundKitFFI\", path: \"RefundKitFFI.xcframework\")," \
+  "        .testTarget(name: \"RefundKitTests\", dependencies: [\"RefundKit\"], path: \"Tests/RefundKitTests\"),"
+cp -R "$xcf" "$tests/swift/RefundKitFFI.xcframework"
+mkdir -p "$tests/swift/Tests/RefundKitTests" "$tests/tests"
+for f in "$here"/Tests/RefundKitTests/*.swift; do
+  [ "$(basename "$f")" = SandboxTests.swift ] || cp "$f" "$tests/swift/Tests/RefundKitTests/"
+done
+cp -R "$repo/tests/vectors" "$tests/tests/vectors"
 
 say "wrote $xcf ($(cd "$xcf" && ls -d ios-*/ | tr -d / | tr '\n' ' '))"
 say "wrote $zip ($(du -k "$zip" | cut -f1) KiB) and the packages $out/package (url) and $out/local (path)"

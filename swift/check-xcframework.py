@@ -244,6 +244,12 @@ def main():
     check("both packages ship the same generated RefundKit.swift (mobile API: no Sandbox, no builtinTransport)",
           sources[0] == sources[1] and "func builtinTransport" not in sources[0] and "class Sandbox" not in sources[0]
           and "protocol HttpTransport" in sources[0], "")
+    t = os.path.join(outdir, "ios-tests")
+    tests = os.listdir(os.path.join(t, "swift", "Tests", "RefundKitTests")) if os.path.isdir(t) else []
+    check("ios-tests: the XCTest sources without SandboxTests.swift, the vectors, a test target",
+          tests and "SandboxTests.swift" not in tests and "VectorSupport.swift" in tests
+          and os.path.isdir(os.path.join(t, "tests", "vectors"))
+          and '.testTarget(name: "RefundKitTests"' in open(os.path.join(t, "swift", "Package.swift")).read(), str(tests))
     check("package has README.md and LICENSE",
           all(os.path.isfile(os.path.join(outdir, "package", f)) for f in ("README.md", "LICENSE")), "")
 

@@ -138,7 +138,7 @@ else
     else echo "xcframework: FAILED $name: $(tail -n 3 "$xclog.err" | tr '\n' ' ')"; fi | tee -a "$xclog" >&2
     rm -f "$xclog.err"
   }
-  for p in package local; do
+  for p in package local ios-tests/swift; do
     xc_check "swift package dump-package parses $p/Package.swift" \
       run swift package dump-package --package-path "$xcin/$p"
   done
