@@ -54,7 +54,8 @@ if [ "$(uname -s)" = Darwin ] && command -v xcodebuild >/dev/null 2>&1 \
 fi
 
 # Joins thin static libraries into one universal (fat) archive: Xcode's lipo on macOS. Elsewhere a few lines of
-# Python write the fat header (LLVM 14's llvm-lipo crashes on archives: IRObjectFile::getTargetTriple).
+# Python write the fat header (LLVM 14's llvm-lipo crashes on these archives: it reads the LLVM 22 bitcode embedded
+# in Rust's precompiled std objects).
 lipo_create() { # OUT LIB:ARCH...
   local dest="$1"; shift
   if [ -n "$xcode" ]; then
@@ -103,7 +104,7 @@ build_std() { # TARGET
     case "$t" in *-sim|x86_64-apple-ios) ;; *) cflags="${cflags% -DREFUNDKIT_IOS_SIMULATOR=1}" ;; esac
     # A separate target dir: the nightly std must not mix with the stable one.
     (cd "$repo" && env "CC_$var=$llvm/clang" "AR_$var=$llvm/llvm-ar" "CFLAGS_$var=$cflags" \
-      SDKROOT="${SDKROOT:-$repo/tests/cross-include}" CARGO_TARGET_DIR="$target_dir/build-std" \
+      SDKROOT="${SDKROOT:-$repo/tests/cross-include}" CARGO_TARGET_DIR="$target_dir/nightly" \
       cargo +nightly "${cargo_args[@]}" -Zbuild-std=std,panic_unwind --target "$t" >&2)
   fi
 }
@@ -128,7 +129,7 @@ for t in "${targets[@]}"; do
   say "building $t ($std)"
   if [ "$std" = nightly ]; then
     build_std "$t" || die "cargo +nightly -Zbuild-std failed for $t"
-    lib[$t]="$target_dir/build-std/$t/release/librefundkit_ffi.a"
+    lib[$t]="$target_dir/nightly/$t/release/librefundkit_ffi.a"
   else
     if [ -n "$xcode" ]; then
       (cd "$repo" && cargo "${cargo_args[@]}" --target "$t" >&2)

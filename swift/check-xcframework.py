@@ -28,6 +28,7 @@ results = []
 
 
 def check(name, ok, why=""):
+    ok = bool(ok)
     results.append(ok)
     print(f"xcframework: {'ok' if ok else 'FAILED'} {name}" + ("" if ok else f": {why}"), flush=True)
     return ok
@@ -57,7 +58,7 @@ def header_functions(header):
 
 def archive_archs(lib):
     """Architectures of a thin archive (from its first Mach-O member) or of a universal one (its fat header).
-    (LLVM 14's llvm-lipo crashes on archives, so this reads the headers itself.)"""
+    (LLVM 14's llvm-lipo crashes on these archives, reading the embedded bitcode of Rust's std objects.)"""
     names = {0x0100000C: "arm64", 0x01000007: "x86_64", 12: "arm", 7: "i386"}
     data = open(lib, "rb").read()
     if data[:4] == b"\xca\xfe\xba\xbe":
@@ -197,8 +198,9 @@ def main():
             check(f"{ident} {arch}: every object is built for {'iOS simulator' if variant else 'iOS'} "
                   f"({len(tagged)} of {len(plats)} members carry a platform load command)",
                   tagged and not wrong, f"wrong platform: {dict(list(wrong.items())[:5])}" if tagged else "none tagged")
+            # --no-llvm-bc: Rust's precompiled std objects embed LLVM bitcode newer than LLVM 14 reads.
             syms = set()
-            for line in out(tool("nm"), "-g", "--defined-only", "-j", f"--arch={arch}", path).splitlines():
+            for line in out(tool("nm"), "--no-llvm-bc", "-g", "--defined-only", "-j", f"--arch={arch}", path).splitlines():
                 s = line.strip()
                 if s.startswith("_"):
                     syms.add(s[1:])
