@@ -109,8 +109,10 @@ build_std() { # TARGET
   fi
 }
 
-# 1. One static library per Rust target.
-declare -A lib
+# 1. One static library per Rust target: lib_<target with _> holds its path (no associative arrays: macOS bash 3.2).
+lib_aarch64_apple_ios="" lib_aarch64_apple_ios_sim="" lib_x86_64_apple_ios=""
+set_lib() { printf -v "lib_${1//-/_}" '%s' "$2"; }
+lib_of() { local v="lib_${1//-/_}"; echo "${!v:-}"; }
 for t in "${targets[@]}"; do
   std=stable
   if ! rustup target list --installed 2>/dev/null | grep -qx "$t"; then
@@ -129,19 +131,19 @@ for t in "${targets[@]}"; do
   say "building $t ($std)"
   if [ "$std" = nightly ]; then
     build_std "$t" || die "cargo +nightly -Zbuild-std failed for $t"
-    lib[$t]="$target_dir/nightly/$t/release/librefundkit_ffi.a"
+    set_lib "$t" "$target_dir/nightly/$t/release/librefundkit_ffi.a"
   else
     if [ -n "$xcode" ]; then
       (cd "$repo" && cargo "${cargo_args[@]}" --target "$t" >&2)
     else
       (cd "$repo" && CARGO_TARGET_DIR="$target_dir" "$repo/tests/cross-cargo.sh" "$t" "${cargo_args[@]}" >&2)
     fi
-    lib[$t]="$target_dir/$t/release/librefundkit_ffi.a"
+    set_lib "$t" "$target_dir/$t/release/librefundkit_ffi.a"
   fi
-  [ -f "${lib[$t]}" ] || die "${lib[$t]} not found after building $t"
-  say "$t: $(du -k "${lib[$t]}" | cut -f1) KiB in $(($(date +%s) - start)) s"
+  [ -f "$(lib_of "$t")" ] || die "$(lib_of "$t") not found after building $t"
+  say "$t: $(du -k "$(lib_of "$t")" | cut -f1) KiB in $(($(date +%s) - start)) s"
 done
-[ -n "${lib[aarch64-apple-ios]:-}" ] || die "the device slice (aarch64-apple-ios) is required"
+[ -n "$lib_aarch64_apple_ios" ] || die "the device slice (aarch64-apple-ios) is required"
 
 # 2. Swift sources, header and modulemap, generated from the device library (the mobile profile's API: no Sandbox,
 #    no builtinTransport, no SQL stores). uniffi-bindgen is built with the same features as tests/build-native.sh so
@@ -150,7 +152,7 @@ done
 (cd "$repo" && cargo build --release --locked -p refundkit-ffi --features bindgen,test --bin uniffi-bindgen >&2)
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-(cd "$repo" && "$target_dir/release/uniffi-bindgen" generate "${lib[aarch64-apple-ios]}" --language swift \
+(cd "$repo" && "$target_dir/release/uniffi-bindgen" generate "$lib_aarch64_apple_ios" --language swift \
   --out-dir "$stage/gen" --no-format >&2)
 for f in RefundKit.swift RefundKitFFI.h RefundKitFFI.modulemap; do
   [ -f "$stage/gen/$f" ] || die "uniffi-bindgen did not produce $f"
@@ -163,8 +165,8 @@ cp "$stage/gen/RefundKitFFI.modulemap" "$stage/headers/RefundKitFFI/module.modul
 
 # 3. The simulator slice: both simulator architectures in one fat archive.
 sim=()
-[ -z "${lib[aarch64-apple-ios-sim]:-}" ] || sim+=("${lib[aarch64-apple-ios-sim]}:arm64")
-[ -z "${lib[x86_64-apple-ios]:-}" ] || sim+=("${lib[x86_64-apple-ios]}:x86_64")
+[ -z "$lib_aarch64_apple_ios_sim" ] || sim+=("$lib_aarch64_apple_ios_sim:arm64")
+[ -z "$lib_x86_64_apple_ios" ] || sim+=("$lib_x86_64_apple_ios:x86_64")
 mkdir -p "$stage/sim"
 if [ ${#sim[@]} -gt 1 ]; then
   lipo_create "$stage/sim/librefundkit_ffi.a" "${sim[@]}"
@@ -176,7 +178,7 @@ fi
 xcf="$out/RefundKitFFI.xcframework"
 rm -rf "$xcf"
 if [ -n "$xcode" ]; then
-  args=(-library "${lib[aarch64-apple-ios]}" -headers "$stage/headers")
+  args=(-library "$lib_aarch64_apple_ios" -headers "$stage/headers")
   [ ${#sim[@]} -eq 0 ] || args+=(-library "$stage/sim/librefundkit_ffi.a" -headers "$stage/headers")
   xcodebuild -create-xcframework "${args[@]}" -output "$xcf" >&2
 else
@@ -188,11 +190,11 @@ else
     echo "$1 $3 $4" >>"$stage/slices"
   }
   : >"$stage/slices"
-  slice ios-arm64 "${lib[aarch64-apple-ios]}" arm64 -
+  slice ios-arm64 "$lib_aarch64_apple_ios" arm64 -
   if [ ${#sim[@]} -gt 0 ]; then
     archs=()
-    [ -z "${lib[aarch64-apple-ios-sim]:-}" ] || archs+=(arm64)
-    [ -z "${lib[x86_64-apple-ios]:-}" ] || archs+=(x86_64)
+    [ -z "$lib_aarch64_apple_ios_sim" ] || archs+=(arm64)
+    [ -z "$lib_x86_64_apple_ios" ] || archs+=(x86_64)
     id="ios-$(IFS=_; echo "${archs[*]}")-simulator"
     slice "$id" "$stage/sim/librefundkit_ffi.a" "$(IFS=,; echo "${archs[*]}")" simulator
   fi

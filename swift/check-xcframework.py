@@ -41,6 +41,10 @@ def tool(name):
     for n in ("llvm-" + name, name):
         if shutil.which(n):
             return shutil.which(n)
+    if shutil.which("xcrun"):  # macOS: Xcode's LLVM tools
+        r = subprocess.run(["xcrun", "--find", "llvm-" + name], capture_output=True, text=True)
+        if r.returncode == 0 and r.stdout.strip():
+            return r.stdout.strip()
     sys.exit(f"check-xcframework: llvm-{name} not found (apt-get install llvm-14)")
 
 
