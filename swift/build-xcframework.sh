@@ -16,7 +16,7 @@
 #                                             RefundKit.swift (generated from the mobile library), README.md, LICENSE
 #   OUTDIR/local/                             the same package with `.binaryTarget(path:)` and its own copy of the
 #                                             xcframework, to try an app against a local build
-#   OUTDIR/ios-tests/swift/                   the local package + Tests/RefundKitTests (without SandboxTests), to run
+#   OUTDIR/ios-tests/swift/                   the local package + Tests/RefundKitTests (without the Sandbox and built-in transport tests), to run
 #                                             the XCTest suite on a simulator with xcodebuild (Mac only)
 # Last line of stdout: `checksum <sha256>`.
 #
@@ -279,7 +279,8 @@ cp -R "$xcf" "$out/local/RefundKitFFI.xcframework"
 # 7. For a Mac: the XCTest suite of this directory against the mobile build, on a simulator
 #    (`cd OUTDIR/ios-tests/swift && xcodebuild test -scheme RefundKit -destination 'platform=iOS Simulator,...'`).
 #    Laid out as <root>/swift/Tests/RefundKitTests + <root>/tests/vectors, where the tests look for the vectors.
-#    SandboxTests.swift is left out: there is no Sandbox in the mobile profile.
+#    Test files that use the Sandbox or builtinTransport() (SandboxTests, BulkTests) are left out: neither exists in
+#    the mobile profile.
 tests="$out/ios-tests"
 write_package "$tests/swift" \
   "        .binaryTarget(name: \"RefundKitFFI\", path: \"RefundKitFFI.xcframework\")," \
@@ -287,7 +288,7 @@ write_package "$tests/swift" \
 cp -R "$xcf" "$tests/swift/RefundKitFFI.xcframework"
 mkdir -p "$tests/swift/Tests/RefundKitTests" "$tests/tests"
 for f in "$here"/Tests/RefundKitTests/*.swift; do
-  [ "$(basename "$f")" = SandboxTests.swift ] || cp "$f" "$tests/swift/Tests/RefundKitTests/"
+  grep -qE '\b(Sandbox|builtinTransport)\b' "$f" || cp "$f" "$tests/swift/Tests/RefundKitTests/"
 done
 cp -R "$repo/tests/vectors" "$tests/tests/vectors"
 
