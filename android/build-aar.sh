@@ -9,8 +9,8 @@
 #   3. gradle assembleRelease → android/build/outputs/aar/refundkit-android-release.aar
 #      (`android/build-aar.sh publish` runs publishToMavenLocal instead: io.refundkit:refundkit-android:<version>)
 #
-# Without the NDK it says so and runs tests/android-check.sh --link instead: the arm64 staticlib, the generated
-# Kotlin compiled against JNA's AAR, an arm64 .so linked without the NDK, and an AAR assembled from those (zip).
+# Without the NDK it says so and runs tests/android-check.sh instead: the arm64 staticlib, the generated Kotlin
+# compiled against JNA's AAR, an arm64 .so linked without the NDK, and an AAR assembled from those (zip).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -24,10 +24,10 @@ if [ -z "$ndk" ] || [ ! -d "$ndk" ]; then
   cat >&2 <<'EOF'
 build-aar: no Android NDK (set ANDROID_NDK_HOME to an NDK r26+ directory) — cannot link the Android .so files the
 usual way, nor run the Android Gradle plugin. Falling back to what this machine can check:
-tests/android-check.sh --link (arm64 staticlib, android=true Kotlin compiled against JNA's AAR, arm64 .so linked
-with ld.lld and stub system libraries, an AAR zip assembled and checked in android/build/check/).
+tests/android-check.sh (arm64 staticlib, android=true Kotlin compiled against JNA's AAR, arm64 .so linked with
+rust-lld and stub system libraries, an AAR zip assembled and checked in android/build/check/).
 EOF
-  exec "$repo/tests/android-check.sh" --link "$@"
+  exec "$repo/tests/android-check.sh"
 fi
 
 command -v cargo-ndk >/dev/null || { echo "build-aar: installing cargo-ndk" >&2; cargo install --locked cargo-ndk; }
