@@ -2,7 +2,7 @@
 // uniffi.toml) plus librefundkit_ffi.so for four ABIs, built in the `mobile` profile (no built-in transport, no
 // sandbox, no SQL stores: the app passes its own HttpTransport, e.g. OkHttp). build-aar.sh produces the inputs:
 //   src/main/jniLibs/<abi>/librefundkit_ffi.so   (cargo ndk)
-//   src/main/kotlin/io/refundkit/refundkit_ffi.kt (uniffi-bindgen)
+//   src/main/kotlin/io/refundkit/refundkit.kt (uniffi-bindgen)
 // Published as io.refundkit:refundkit-android:<version> (group/version in gradle.properties).
 plugins {
     id("com.android.library") version "8.7.3"

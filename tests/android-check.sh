@@ -73,7 +73,7 @@ fi
 
 # 2. Android Kotlin from the arm64 library. uniffi-bindgen is the same build kotlin/test.sh made (no rebuild there).
 kt_dir="$out/kotlin"
-kt="$kt_dir/io/refundkit/refundkit_ffi.kt"
+kt="$kt_dir/io/refundkit/refundkit.kt"   # named after the crate's uniffi namespace
 if tests/build-native.sh >"$out/bindgen-build.log" 2>&1 \
     && "$target_dir/release/uniffi-bindgen" generate "$arm64_lib" --language kotlin --config android/uniffi.toml \
       --out-dir "$kt_dir" --no-format >"$out/bindgen.log" 2>&1 \
