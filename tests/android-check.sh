@@ -54,7 +54,16 @@ staticlib() {
   local triple="$1" abi log lib start
   abi=$(abi_of "$triple") log="$out/staticlib-$abi.log" lib="$target_dir/$triple/release/librefundkit_ffi.a"
   start=$(date +%s)
-  if tests/cross-cargo.sh "$triple" rustc --locked -p refundkit-ffi --no-default-features --features mobile \
+  # tests/cross-cargo.sh's flags are enough for arm64-v8a and x86. armeabi-v7a's ring assembly needs an ARMv7-A
+  # clang target (cc-rs asks for plain "arm"); x86_64's ring includes <immintrin.h>, which wants a <stdlib.h>
+  # (android/cross-include/stdlib.h). cc-rs reads CFLAGS_<triple-with-hyphens> before cross-cargo's
+  # CFLAGS_<triple_with_underscores>, so these replace its flags for these two targets only.
+  local base="-nostdlibinc -DRING_CORE_NOSTDLIBINC=1" extra=()
+  case "$triple" in
+    armv7-linux-androideabi) extra=("CFLAGS_$triple=$base --target=armv7a-linux-androideabi$min_sdk") ;;
+    x86_64-linux-android) extra=("CFLAGS_$triple=$base -isystem $repo/android/cross-include") ;;
+  esac
+  if env "${extra[@]}" tests/cross-cargo.sh "$triple" rustc --locked -p refundkit-ffi --no-default-features --features mobile \
       --release --lib --crate-type staticlib >"$log" 2>&1 && [ -f "$lib" ]; then
     pass "staticlib $abi ($triple, mobile profile): $(stat -c %s "$lib") bytes, $(($(date +%s) - start)) s"
     return 0
@@ -82,6 +91,14 @@ if tests/build-native.sh >"$out/bindgen-build.log" 2>&1 \
   grep -q 'android.system.SystemCleaner' "$kt" || problems="$problems no-android-cleaner"
   grep -q '^package io.refundkit$' "$kt" || problems="$problems wrong-package"
   grep -q 'interface HttpTransport' "$kt" || problems="$problems no-HttpTransport"
+  # Every JDK class the generated code names must exist on Android at minSdk (all of these are API 1, except
+  # java.lang.ref.Cleaner, used only in the SDK_INT >= 34 branch). A new one: check it, then add it here.
+  allowed='java.nio.ByteBuffer java.nio.ByteOrder java.nio.CharBuffer java.nio.charset.CodingErrorAction
+    java.util.concurrent.ConcurrentHashMap java.util.concurrent.atomic.AtomicLong
+    java.util.concurrent.atomic.AtomicBoolean java.lang.ref.Cleaner'
+  for cls in $(grep -oE '\bjava\.[a-z]+(\.[a-z]+)*\.[A-Z][A-Za-z]+' "$kt" | sort -u); do
+    grep -qw -- "$cls" <<<"$allowed" || problems="$problems jdk-class:$cls"
+  done
   for server_only in 'fun `builtinTransport`' 'class Sandbox' 'fun `sqliteAttemptStore`' 'fun `postgresAttemptStore`'; do
     grep -q "$server_only" "$kt" && problems="$problems has:$server_only"
   done
