@@ -32,6 +32,13 @@ for arg in "$@"; do
   esac
 done
 
+if ! command -v zip >/dev/null || ! command -v unzip >/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "android-check: installing zip and unzip (apt)" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q zip unzip >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q zip unzip >/dev/null; }
+fi
+
 passed=0 failed=0
 pass() { echo "android: PASS $*"; passed=$((passed + 1)); }
 fail() { echo "android: FAIL $*"; failed=$((failed + 1)); }
