@@ -42,5 +42,21 @@ fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "kotlin/test.sh: mvn failed (exit $status) outside the tests (build, bindings or compilation): see above"
 fi
+
+# Android (android/README.md): the `mobile` profile as an arm64-v8a staticlib, the `android = true` Kotlin compiled
+# against JNA's AAR, an arm64 .so linked without the NDK, the AAR's layout. Its checks count in the line below.
+# REFUNDKIT_SKIP_ANDROID=1 leaves them out.
+if [ "${REFUNDKIT_SKIP_ANDROID:-}" != 1 ]; then
+  echo "kotlin/test.sh: Android checks (tests/android-check.sh)"
+  android_log="$(mktemp)"
+  bash "$here/../tests/android-check.sh" 2>&1 | tee "$android_log"
+  android_rc=${PIPESTATUS[0]}
+  read -r android_passed android_failed < <(
+    sed -n 's/^android: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$android_log" | tail -1)
+  rm -f "$android_log"
+  if [ -z "${android_passed:-}" ]; then android_passed=0 android_failed=1; fi   # it crashed before its summary
+  passed=$((passed + android_passed)) failed=$((failed + android_failed))
+  if [ "$status" -eq 0 ] && { [ "$android_rc" -ne 0 ] || [ "$android_failed" -gt 0 ]; }; then status=1; fi
+fi
 echo "kotlin: $passed passed, $failed failed"
 exit "$status"
