@@ -61,16 +61,7 @@ staticlib() {
   local triple="$1" abi log lib start
   abi=$(abi_of "$triple") log="$out/staticlib-$abi.log" lib="$target_dir/$triple/release/librefundkit_ffi.a"
   start=$(date +%s)
-  # tests/cross-cargo.sh's flags are enough for arm64-v8a and x86. armeabi-v7a's ring assembly needs an ARMv7-A
-  # clang target (cc-rs asks for plain "arm"); x86_64's ring includes <immintrin.h>, which wants a <stdlib.h>
-  # (android/cross-include/stdlib.h). cc-rs reads CFLAGS_<triple-with-hyphens> before cross-cargo's
-  # CFLAGS_<triple_with_underscores>, so these replace its flags for these two targets only.
-  local base="-nostdlibinc -DRING_CORE_NOSTDLIBINC=1" extra=()
-  case "$triple" in
-    armv7-linux-androideabi) extra=("CFLAGS_$triple=$base --target=armv7a-linux-androideabi$min_sdk") ;;
-    x86_64-linux-android) extra=("CFLAGS_$triple=$base -isystem $repo/android/cross-include") ;;
-  esac
-  if env "${extra[@]}" tests/cross-cargo.sh "$triple" rustc --locked -p refundkit-ffi --no-default-features --features mobile \
+  if tests/cross-cargo.sh "$triple" rustc --locked -p refundkit-ffi --no-default-features --features mobile \
       --release --lib --crate-type staticlib >"$log" 2>&1 && [ -f "$lib" ]; then
     pass "staticlib $abi ($triple, mobile profile): $(stat -c %s "$lib") bytes, $(($(date +%s) - start)) s"
     return 0

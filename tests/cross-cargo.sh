@@ -23,10 +23,13 @@ fi
 rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target" >&2
 
 var="${target//-/_}"
-cflags="-nostdlibinc -DRING_CORE_NOSTDLIBINC=1"
+# tests/cross-include: stand-ins for the two headers ring's C reaches without a libc (TargetConditionals.h on Apple
+# targets; stdlib.h from clang's immintrin.h on x86/x86_64). Nothing is linked from them.
+cflags="-nostdlibinc -DRING_CORE_NOSTDLIBINC=1 -isystem $repo/tests/cross-include"
 case "$target" in
+  # ring's 32-bit ARM assembly needs ARMv7-A; cc-rs asks clang for plain "arm". API 24 = android/ minSdk.
+  armv7-linux-androideabi) cflags="$cflags --target=armv7a-linux-androideabi24" ;;
   *-apple-ios*)
-    cflags="$cflags -isystem $repo/tests/cross-include"
     case "$target" in *-sim|x86_64-apple-ios) cflags="$cflags -DREFUNDKIT_IOS_SIMULATOR=1" ;; esac
     # cc-rs asks xcrun for the SDK unless SDKROOT is set; nothing is read from it (-nostdlibinc).
     export SDKROOT="${SDKROOT:-$repo/tests/cross-include}" ;;
