@@ -192,6 +192,17 @@ pub fn eko_secret_key(access_key: String, timestamp_ms: i64) -> Result<String, R
     Ok(core_eko::secret_key(&access_key, timestamp_arg(timestamp_ms)?))
 }
 
+/// [`eko_secret_key`] for hot paths: `access_key` is UTF-8 bytes that cross the FFI without a copy (no buffer
+/// allocated for it). `InvalidInput` on `access_key` for bytes that are not UTF-8, on `timestamp_ms` if negative.
+#[uniffi::export]
+pub fn eko_secret_key_utf8(access_key: &[u8], timestamp_ms: i64) -> Result<String, RefundkitError> {
+    let access_key = std::str::from_utf8(access_key).map_err(|_| RefundkitError::InvalidInput {
+        field: "access_key".into(),
+        reason: "must be UTF-8 text".into(),
+    })?;
+    Ok(core_eko::secret_key(access_key, timestamp_arg(timestamp_ms)?))
+}
+
 /// Eko's `request_hash` (not used by refund calls): the timestamp followed by `fields`, signed like `secret-key`.
 #[uniffi::export]
 pub fn eko_request_hash(access_key: String, timestamp_ms: i64, fields: Vec<String>) -> Result<String, RefundkitError> {
