@@ -366,16 +366,19 @@ def _load() -> None:
         namespace[name] = getattr(_api, name)
 
 
-def __getattr__(name: str) -> Any:
-    """PEP 562: loads a public name on first use (see the comment at the top of this module)."""
-    if name in _LAZY:
-        _load()
-        return globals()[name]
-    if name in _SUBMODULES:
-        import importlib
+if not TYPE_CHECKING:
+    # Hidden from type checkers: a module ``__getattr__`` would make every unknown name (a typo) type as ``Any``.
 
-        return importlib.import_module("." + name, __name__)
-    raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+    def __getattr__(name: str) -> Any:
+        """PEP 562: loads a public name on first use (see the comment at the top of this module)."""
+        if name in _LAZY:
+            _load()
+            return globals()[name]
+        if name in _SUBMODULES:
+            import importlib
+
+            return importlib.import_module("." + name, __name__)
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
 
 
 def __dir__() -> List[str]:
