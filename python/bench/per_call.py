@@ -204,7 +204,11 @@ def main() -> None:
     print()
     print("| call | implementation | µs per call (range over rounds) | best |")
     print("|---|---|---|---|")
-    for (group, name), values in results.items():
+    groups: List[str] = []
+    for group, _ in results:
+        if group not in groups:
+            groups.append(group)
+    for (group, name), values in sorted(results.items(), key=lambda item: groups.index(item[0][0])):
         print("| {} | {} | {:.2f} – {:.2f} | {:.2f} |".format(group, name, min(values), max(values), min(values)))
     if args.json:
         print(json.dumps({"{} / {}".format(g, n): v for (g, n), v in results.items()}))
