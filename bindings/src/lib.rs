@@ -355,6 +355,17 @@ mod tests {
     }
 
     #[test]
+    fn the_zero_copy_secret_key_agrees_with_the_string_one() {
+        let key = "TEST_ACCESS_KEY_DO_NOT_USE";
+        assert_eq!(
+            eko_secret_key_utf8(key.as_bytes(), 1_700_000_000_000).unwrap(),
+            eko_secret_key(key.into(), 1_700_000_000_000).unwrap()
+        );
+        assert_eq!(field_of(eko_secret_key_utf8(b"k", -1).unwrap_err()), "timestamp_ms");
+        assert_eq!(field_of(eko_secret_key_utf8(b"\xff", 1).unwrap_err()), "access_key");
+    }
+
+    #[test]
     fn negative_numbers_from_foreign_code_are_typed_errors() {
         assert_eq!(field_of(eko_secret_key("k".into(), -1).unwrap_err()), "timestamp_ms");
         assert_eq!(
