@@ -10,6 +10,8 @@ let libDir = Context.packageDirectory + "/lib"
 
 let package = Package(
     name: "RefundKit",
+    // The generated API uses async/await: iOS 13 / macOS 10.15 at least (as in release/Package.swift). Ignored on Linux.
+    platforms: [.iOS(.v13), .macOS(.v10_15)],
     products: [
         .library(name: "RefundKit", targets: ["RefundKit"]),
     ],

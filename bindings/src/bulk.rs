@@ -2,15 +2,24 @@
 //! inside Rust with bounded concurrency (`refundkit::client::BulkOptions`). One crossing per batch instead of one per
 //! item; progress crosses back at most every `max(1, total / 20)` items or 100 ms, and once at the end.
 //!
-//! The batch is polled by the caller's executor (Python asyncio, a Kotlin dispatcher, a Swift task), like every other
-//! async call: an app's own async transport, signer or store (Python coroutines) must be called from that event loop.
-//! Dropping the call (a cancelled Python task or Kotlin coroutine) cancels the batch: items not started send nothing.
+//! Where the batch runs:
+//! - **Inside Rust** when the client's transport is `builtin_transport()` and it has no app signer and no app store
+//!   (built-in stores are fine): the whole batch runs on refundkit's runtime and the caller's executor is woken once,
+//!   when it ends (plus throttled progress calls, which are plain calls from a refundkit thread). This is the fast
+//!   path: a Python event loop pays one wake per batch, not one per answer.
+//! - **On the caller's executor** (Python asyncio, a Kotlin dispatcher, a Swift task) otherwise, like every other
+//!   async call: an app's own async transport, signer or store (Python coroutines) can only be called from there.
+//!
+//! Dropping the call (a cancelled Python task or Kotlin coroutine) cancels the batch either way: items not started
+//! send nothing; items already on the wire finish and keep their attempt records as usual.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use refundkit::client::{self as core_client, BulkOptions, ClientError};
+use std::future::Future;
+
+use refundkit::client::{self as core_client, BulkOptions, CancelToken, ClientError};
 use refundkit::paytm as core_paytm;
 use refundkit::upi360 as core_upi;
 
@@ -107,6 +116,43 @@ fn options(
     o
 }
 
+/// Cancels the batch when the caller's future is dropped before the batch ends.
+struct CancelOnDrop(CancelToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+type Results = Vec<Result<core_client::Report, ClientError>>;
+
+/// Runs `batch` on refundkit's runtime when `native` (see the module documentation), else on the caller's executor.
+/// `None` if the batch's task panicked (its items then report an internal error; their records stay in the store).
+async fn run<F, Fut>(native: bool, options: BulkOptions, batch: F) -> Option<Results>
+where
+    F: FnOnce(BulkOptions) -> Fut,
+    Fut: Future<Output = Results> + Send + 'static,
+{
+    let runtime = if native { crate::client::native_runtime() } else { None };
+    let Some(runtime) = runtime else { return Some(batch(options).await) };
+    let _cancel_on_drop = CancelOnDrop(options.cancel.clone());
+    runtime.spawn(batch(options)).await.ok()
+}
+
+/// `results`, or one internal error per item when the batch panicked.
+fn finish(results: Option<Results>, total: usize) -> Vec<BulkResult> {
+    match results {
+        Some(results) => results.into_iter().map(result).collect(),
+        None => (0..total).map(|_| panicked()).collect(),
+    }
+}
+
+fn panicked() -> BulkResult {
+    let reason = "the bulk call failed inside refundkit: resume any attempt records it left".to_string();
+    BulkResult::Error { error: RefundkitError::Internal { reason } }
+}
+
 fn records(record_jsons: &[String]) -> (Vec<core_client::AttemptRecord>, Vec<Option<RefundkitError>>) {
     let mut parsed = Vec::with_capacity(record_jsons.len());
     let mut errors = Vec::with_capacity(record_jsons.len());
@@ -123,18 +169,18 @@ fn records(record_jsons: &[String]) -> (Vec<core_client::AttemptRecord>, Vec<Opt
 }
 
 /// The results of the parsed records, with each unreadable record's error in its place.
-fn merge(
-    results: Vec<Result<core_client::Report, ClientError>>,
-    errors: Vec<Option<RefundkitError>>,
-) -> Vec<BulkResult> {
-    let mut results = results.into_iter();
+fn merge(results: Option<Results>, errors: Vec<Option<RefundkitError>>) -> Vec<BulkResult> {
+    let mut results = results.map(|r| r.into_iter());
     errors
         .into_iter()
         .map(|e| match e {
             Some(error) => BulkResult::Error { error },
-            None => results.next().map(result).unwrap_or(BulkResult::Error {
-                error: RefundkitError::Internal { reason: "a bulk result is missing".into() },
-            }),
+            None => match results.as_mut() {
+                Some(results) => results.next().map(result).unwrap_or(BulkResult::Error {
+                    error: RefundkitError::Internal { reason: "a bulk result is missing".into() },
+                }),
+                None => panicked(),
+            },
         })
         .collect()
 }
@@ -152,8 +198,9 @@ impl EkoRefunds {
         rate_per_second: Option<f64>,
         progress: Option<Arc<dyn BulkProgress>>,
     ) -> Vec<BulkResult> {
-        let o = options(tids.len(), concurrency, rate_per_second, progress);
-        self.inner.inquire_many(&tids, &o).await.into_iter().map(result).collect()
+        let (total, o) = (tids.len(), options(tids.len(), concurrency, rate_per_second, progress));
+        let inner = self.inner.clone();
+        finish(run(self.native, o, |o| async move { inner.inquire_many(&tids, &o).await }).await, total)
     }
 
     /// Resolves every attempt record (JSON, from reports or the store) by inquiry only, as `resume` does for one. One
@@ -168,7 +215,8 @@ impl EkoRefunds {
     ) -> Vec<BulkResult> {
         let (parsed, errors) = records(&record_jsons);
         let o = options(parsed.len(), concurrency, rate_per_second, progress);
-        merge(self.inner.resume_many(&parsed, &o).await, errors)
+        let inner = self.inner.clone();
+        merge(run(self.native, o, |o| async move { inner.resume_many(&parsed, &o).await }).await, errors)
     }
 }
 
@@ -186,8 +234,9 @@ impl PaytmRefunds {
     ) -> Vec<BulkResult> {
         let queries: Vec<_> =
             queries.into_iter().map(|q| core_paytm::RefundStatusQuery::new(q.order_id, q.ref_id)).collect();
-        let o = options(queries.len(), concurrency, rate_per_second, progress);
-        self.inner.status_many(&queries, &o).await.into_iter().map(result).collect()
+        let (total, o) = (queries.len(), options(queries.len(), concurrency, rate_per_second, progress));
+        let inner = self.inner.clone();
+        finish(run(self.native, o, |o| async move { inner.status_many(&queries, &o).await }).await, total)
     }
 
     /// Resolves every attempt record by status polls only (see `EkoRefunds.resume_many`).
@@ -201,7 +250,8 @@ impl PaytmRefunds {
     ) -> Vec<BulkResult> {
         let (parsed, errors) = records(&record_jsons);
         let o = options(parsed.len(), concurrency, rate_per_second, progress);
-        merge(self.inner.resume_many(&parsed, &o).await, errors)
+        let inner = self.inner.clone();
+        merge(run(self.native, o, |o| async move { inner.resume_many(&parsed, &o).await }).await, errors)
     }
 }
 
@@ -218,8 +268,9 @@ impl Upi360Refunds {
         progress: Option<Arc<dyn BulkProgress>>,
     ) -> Vec<BulkResult> {
         let requests: Vec<core_upi::StatusRequest> = requests.into_iter().map(Into::into).collect();
-        let o = options(requests.len(), concurrency, rate_per_second, progress);
-        self.inner.status_many(&requests, &o).await.into_iter().map(result).collect()
+        let (total, o) = (requests.len(), options(requests.len(), concurrency, rate_per_second, progress));
+        let inner = self.inner.clone();
+        finish(run(self.native, o, |o| async move { inner.status_many(&requests, &o).await }).await, total)
     }
 
     /// Resolves every attempt record by status polls only (see `EkoRefunds.resume_many`).
@@ -233,6 +284,7 @@ impl Upi360Refunds {
     ) -> Vec<BulkResult> {
         let (parsed, errors) = records(&record_jsons);
         let o = options(parsed.len(), concurrency, rate_per_second, progress);
-        merge(self.inner.resume_many(&parsed, &o).await, errors)
+        let inner = self.inner.clone();
+        merge(run(self.native, o, |o| async move { inner.resume_many(&parsed, &o).await }).await, errors)
     }
 }

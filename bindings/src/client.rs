@@ -87,6 +87,7 @@ fn transport_runtime() -> Result<&'static tokio::runtime::Runtime, TransportFail
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .thread_name("refundkit-transport")
+                .on_thread_start(|| ON_TRANSPORT_RUNTIME.with(|on| on.set(true)))
                 .enable_all()
                 .build()
                 .ok()
@@ -96,13 +97,24 @@ fn transport_runtime() -> Result<&'static tokio::runtime::Runtime, TransportFail
 }
 
 #[cfg(feature = "builtin-transport")]
+thread_local! {
+    /// Whether this thread is one of [`transport_runtime`]'s workers.
+    static ON_TRANSPORT_RUNTIME: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(feature = "builtin-transport")]
 #[async_trait::async_trait]
 impl HttpTransport for BuiltinTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
         use core_client::Transport;
-        let inner = self.0.clone();
-        let task = transport_runtime()?.spawn(async move { inner.send(request.into()).await });
-        match task.await {
+        let answer = if ON_TRANSPORT_RUNTIME.with(|on| on.get()) {
+            // Already on the transport's runtime (a bulk call running inside Rust): no hop needed.
+            Ok(self.0.send(request.into()).await)
+        } else {
+            let inner = self.0.clone();
+            transport_runtime()?.spawn(async move { inner.send(request.into()).await }).await
+        };
+        match answer {
             Ok(Ok(r)) => Ok(r.into()),
             Ok(Err(e)) if e.kind == core_client::TransportErrorKind::NotSent => {
                 Err(TransportFailure::NotSent { reason: e.message })
@@ -129,7 +141,47 @@ pub fn builtin_transport(
     if request_timeout_ms > 0 {
         options.request_timeout = Duration::from_millis(request_timeout_ms as u64);
     }
-    Ok(Arc::new(BuiltinTransport(Arc::new(core_client::ReqwestTransport::new(options)?))))
+    let transport = Arc::new(BuiltinTransport(Arc::new(core_client::ReqwestTransport::new(options)?)));
+    if let Ok(mut all) = BUILTIN_TRANSPORTS.lock() {
+        all.retain(|(_, weak)| weak.strong_count() > 0);
+        all.push((Arc::as_ptr(&transport) as *const () as usize, Arc::downgrade(&transport)));
+    }
+    Ok(transport)
+}
+
+/// The built-in transports handed out, by address (uniffi hands a Rust object back as the same allocation).
+#[cfg(feature = "builtin-transport")]
+static BUILTIN_TRANSPORTS: std::sync::Mutex<Vec<(usize, std::sync::Weak<BuiltinTransport>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Whether `transport` is one of [`builtin_transport`]'s (so it needs no foreign executor).
+fn is_builtin_transport(transport: &Arc<dyn HttpTransport>) -> bool {
+    #[cfg(feature = "builtin-transport")]
+    {
+        let address = Arc::as_ptr(transport) as *const () as usize;
+        BUILTIN_TRANSPORTS
+            .lock()
+            .map(|all| all.iter().any(|(a, weak)| *a == address && weak.strong_count() > 0))
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "builtin-transport"))]
+    {
+        let _ = transport;
+        false
+    }
+}
+
+/// The runtime a client's whole bulk call runs on when nothing in the client is the app's async code (see
+/// [`ClientOptionsFfi::native`]); `None` without the built-in transport.
+pub(crate) fn native_runtime() -> Option<&'static tokio::runtime::Runtime> {
+    #[cfg(feature = "builtin-transport")]
+    {
+        transport_runtime().ok()
+    }
+    #[cfg(not(feature = "builtin-transport"))]
+    {
+        None
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -568,6 +620,15 @@ impl core_client::Sleeper for TokioSleeper {
     }
 }
 
+/// Whether `store` is one of refundkit's own stores (see [`core_store`]).
+fn is_builtin_store(store: &Arc<dyn AttemptStore>) -> bool {
+    let address = Arc::as_ptr(store) as *const () as usize;
+    BUILTIN_STORES
+        .lock()
+        .map(|stores| stores.iter().any(|(a, weak)| *a == address && weak.strong_count() > 0))
+        .unwrap_or(false)
+}
+
 /// The core store behind `store`: a built-in store is used directly (its claims stay atomic across processes); an
 /// app's store gets the in-process claim adapter.
 fn core_store(store: Arc<dyn AttemptStore>) -> Arc<dyn core_client::AttemptStore> {
@@ -594,6 +655,16 @@ pub(crate) fn builtin_store(store: Arc<dyn core_client::AttemptStore>) -> Arc<dy
     core
 }
 
+/// A client's core options, and whether the client can run a whole bulk call on refundkit's own runtime.
+struct ClientOptionsFfi {
+    options: ClientOptions,
+    /// True when the transport is the built-in one and there is no app signer and no app store: nothing in the client
+    /// is the app's *async* code (a Python coroutine can only run on its caller's event loop; the app's clock, random
+    /// source and progress sink are plain calls, safe from any thread). Then a bulk call runs entirely inside Rust
+    /// and wakes the caller once, at the end, instead of once per answer.
+    native: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn options(
     transport: Arc<dyn HttpTransport>,
@@ -603,7 +674,11 @@ fn options(
     clock: Option<Arc<dyn Clock>>,
     random: Option<Arc<dyn RandomSource>>,
     owner: Option<String>,
-) -> ClientOptions {
+) -> ClientOptionsFfi {
+    let native = is_builtin_transport(&transport)
+        && signer.is_none()
+        && store.as_ref().is_none_or(is_builtin_store)
+        && native_runtime().is_some();
     let mut o = ClientOptions::new(Arc::new(TransportAdapter(transport)), Arc::new(TokioSleeper))
         .policy(policy.unwrap_or_default().into())
         .clock(Arc::new(ClockAdapter(clock)))
@@ -617,7 +692,7 @@ fn options(
     if let Some(owner) = owner.filter(|o| !o.is_empty()) {
         o = o.owner(owner);
     }
-    o
+    ClientOptionsFfi { options: o, native }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -628,7 +703,9 @@ fn options(
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct EkoRefunds {
-    pub(crate) inner: core_eko::EkoRefunds,
+    pub(crate) inner: Arc<core_eko::EkoRefunds>,
+    /// Bulk calls run on refundkit's runtime (see `ClientOptionsFfi::native`).
+    pub(crate) native: bool,
 }
 
 impl std::fmt::Debug for EkoRefunds {
@@ -658,7 +735,7 @@ impl EkoRefunds {
     ) -> Result<Arc<Self>, RefundkitError> {
         let config = options.into_config(developer_key, access_key);
         let o = self::options(transport, policy, signer, store, clock, None, owner);
-        Ok(Arc::new(EkoRefunds { inner: core_eko::EkoRefunds::new(config, o)? }))
+        Ok(Arc::new(EkoRefunds { inner: Arc::new(core_eko::EkoRefunds::new(config, o.options)?), native: o.native }))
     }
 
     /// Get / Resend Refund OTP (sent once; moves no money).
@@ -697,7 +774,9 @@ impl EkoRefunds {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct PaytmRefunds {
-    pub(crate) inner: core_paytm::PaytmRefunds,
+    pub(crate) inner: Arc<core_paytm::PaytmRefunds>,
+    /// Bulk calls run on refundkit's runtime (see `ClientOptionsFfi::native`).
+    pub(crate) native: bool,
 }
 
 impl std::fmt::Debug for PaytmRefunds {
@@ -743,7 +822,10 @@ impl PaytmRefunds {
     ) -> Result<Arc<Self>, RefundkitError> {
         let config = options.into_config(merchant_key);
         let o = self::options(transport, policy, signer, store, clock, random, owner);
-        Ok(Arc::new(PaytmRefunds { inner: core_paytm::PaytmRefunds::new(config, o)? }))
+        Ok(Arc::new(PaytmRefunds {
+            inner: Arc::new(core_paytm::PaytmRefunds::new(config, o.options)?),
+            native: o.native,
+        }))
     }
 
     /// Refund Apply. **Moves money**: sent once; then Refund Status polls with the same `refId`.
@@ -778,7 +860,9 @@ impl PaytmRefunds {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct Upi360Refunds {
-    pub(crate) inner: core_upi::Upi360Refunds,
+    pub(crate) inner: Arc<core_upi::Upi360Refunds>,
+    /// Bulk calls run on refundkit's runtime (see `ClientOptionsFfi::native`).
+    pub(crate) native: bool,
 }
 
 impl std::fmt::Debug for Upi360Refunds {
@@ -810,7 +894,10 @@ impl Upi360Refunds {
         };
         let config = options.into_config(signing_key, verification);
         let o = self::options(transport, policy, signer, store, clock, None, owner);
-        Ok(Arc::new(Upi360Refunds { inner: core_upi::Upi360Refunds::new(config, o)? }))
+        Ok(Arc::new(Upi360Refunds {
+            inner: Arc::new(core_upi::Upi360Refunds::new(config, o.options)?),
+            native: o.native,
+        }))
     }
 
     /// Refund 360. **Moves money**: sent once; PENDING / DEEMED / no answer are polled by status, same id.

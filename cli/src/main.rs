@@ -12,6 +12,7 @@
 //! refundkit eko interpret (otp|refund|inquiry|pending) [--http-status N]   (response body on stdin)
 //! refundkit paytm sign [--key K] [--salt S]                     (body on stdin; prints the PaytmChecksum)
 //! refundkit paytm verify [--key K] --signature SIG              (body on stdin; exit 0 valid, 1 invalid)
+//! refundkit settle --store STORE [--provider P] [--concurrency N] [--rate R] [--owner ID]
 //! ```
 //!
 //! Eko credentials default to Eko's published UAT values. Keys are best passed in the environment
@@ -19,6 +20,7 @@
 //! visible to other users of the machine.
 
 mod live;
+mod settle;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -45,6 +47,9 @@ const USAGE: &str = "usage:
   refundkit eko interpret (otp|refund|inquiry|pending) [--http-status N]    (response body on stdin)
   refundkit paytm sign [--key K] [--salt S]           (body on stdin, signed byte for byte; prints the signature)
   refundkit paytm verify [--key K] --signature SIG    (body on stdin; prints valid/invalid, exit 0/1)
+  refundkit settle --store STORE [--provider eko|paytm|upi360] [--concurrency N (default 32)] [--rate PER_SECOND]
+        [--owner ID]    resolve every unresolved attempt record of STORE by inquiry/status (never sends a refund),
+        with a progress bar; STORE: a directory, sqlite:PATH or postgres://USER:PASSWORD@HOST/DB
 
 options for eko build:
   --base-url URL  --developer-key K  --access-key K  --initiator-id ID  --user-code CODE
@@ -53,7 +58,17 @@ options for paytm sign:
   --salt S  fixed 4-character salt, for known-answer tests only (default: random from the OS CSPRNG)
 environment: REFUNDKIT_EKO_ACCESS_KEY, REFUNDKIT_EKO_DEVELOPER_KEY (default: Eko's public UAT values),
   REFUNDKIT_PAYTM_KEY (the Paytm merchant key; prefer it to --key, which other users can see in ps)
-exit status: 0 success (paytm verify: valid), 1 paytm verify: invalid, 2 usage or input error";
+options for settle (each also from the environment variable in brackets; keys only from the environment):
+  eko: [REFUNDKIT_EKO_ACCESS_KEY] --eko-developer-key [REFUNDKIT_EKO_DEVELOPER_KEY] --eko-initiator-id
+       [REFUNDKIT_EKO_INITIATOR_ID] --eko-user-code [REFUNDKIT_EKO_USER_CODE] --eko-base-url [REFUNDKIT_EKO_BASE_URL]
+  paytm: [REFUNDKIT_PAYTM_KEY] --paytm-mid [REFUNDKIT_PAYTM_MID] --paytm-env staging|production [REFUNDKIT_PAYTM_ENV]
+       --paytm-base-url [REFUNDKIT_PAYTM_BASE_URL] --paytm-ai-router
+  upi360: --upi-host --upi-uri (default n2) --upi-merchant-id --upi-channel-id --upi-private-key-file
+       --upi-psp-public-key-file [REFUNDKIT_UPI_HOST, _URI, _MERCHANT_ID, _CHANNEL_ID, _PRIVATE_KEY_FILE,
+       _PSP_PUBLIC_KEY_FILE]
+  A provider without credentials is skipped (its records stay, counted as not settled).
+exit status: 0 success (paytm verify: valid; settle: every record final), 1 paytm verify: invalid, 2 usage or input
+  error, 3 settle: some records still open or not settled (they stay in the store: settle again later)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -68,7 +83,7 @@ fn main() -> ExitCode {
 
 /// Splits `--name value` options (and bare `--flag`s) from positional words.
 fn parse_options(args: &[String]) -> Result<(Vec<&str>, HashMap<&str, &str>), String> {
-    const FLAGS: &[&str] = &["legacy", "help"];
+    const FLAGS: &[&str] = &["legacy", "help", "paytm-ai-router"];
     let (mut words, mut options) = (Vec::new(), HashMap::new());
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -94,6 +109,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     }
     if let ["paytm", command] = words.as_slice() {
         return paytm(command, &opts);
+    }
+    if let ["settle"] = words.as_slice() {
+        let summary = settle::settle(&opts)?;
+        let open = summary.open_count + summary.error_count;
+        return Ok(if open == 0 { ExitCode::SUCCESS } else { ExitCode::from(3) });
     }
     run_eko(&words, opts).map(|()| ExitCode::SUCCESS)
 }

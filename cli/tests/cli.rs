@@ -238,3 +238,141 @@ fn usage_mentions_paytm() {
     let out = stdout(&o);
     assert!(out.contains("refundkit paytm sign") && out.contains("REFUNDKIT_PAYTM_KEY"), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// `refundkit settle`
+
+mod settle {
+    use super::*;
+    use refundkit::client::{AttemptStore, ClientOptions, DirAttemptStore, RetryPolicy};
+    use refundkit::paytm::{PaytmConfig, PaytmRefunds, RefundApply};
+    use refundkit::Money;
+    use refundkit_sandbox::{
+        FaultKind, FaultRule, Operation, RouteSelector, Sandbox, SandboxConfig, Trigger, DEFAULT_PAYTM_MERCHANT_KEY,
+        DEFAULT_PAYTM_MID,
+    };
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn every(op: Operation, kind: FaultKind) -> FaultRule {
+        FaultRule::new(RouteSelector::Operation(op), kind, Trigger::EveryNth(1))
+    }
+
+    /// `n` Paytm refunds whose answers were lost after the provider committed them and whose status polls all failed:
+    /// their records stay in `dir`, unresolved. Returns the sandbox (still running) and the refIds.
+    fn backlog(rt: &tokio::runtime::Runtime, dir: &std::path::Path, n: usize) -> (Sandbox, Vec<String>) {
+        rt.block_on(async {
+            let config = SandboxConfig { polls_until_success: 1, ..SandboxConfig::default() };
+            let sandbox = Sandbox::start(config).await.unwrap();
+            sandbox.set_faults(vec![
+                every(Operation::PaytmRefundApply, FaultKind::DropAfterCommit),
+                every(Operation::PaytmRefundStatus, FaultKind::ServerError { status: 503 }),
+            ]);
+            let mut config = PaytmConfig::staging(DEFAULT_PAYTM_MID, DEFAULT_PAYTM_MERCHANT_KEY);
+            config.base_url = sandbox.base_url();
+            let policy = RetryPolicy {
+                max_attempts: 1,
+                max_polls: 1,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+                ..RetryPolicy::default()
+            };
+            let store = Arc::new(DirAttemptStore::new(dir).unwrap());
+            let options = ClientOptions::builtin().unwrap().policy(policy).store(store.clone());
+            let paytm = PaytmRefunds::new(config, options).unwrap();
+            let mut refs = Vec::new();
+            for i in 0..n {
+                let order = sandbox.create_paytm_order(1_000 + i as i64).unwrap();
+                let reference = format!("SETTLE-{i}");
+                let apply =
+                    RefundApply::new(order.order_id, &reference, order.txn_id, Money::from_paise(1_000 + i as i64));
+                let report = paytm.refund(&apply).await.unwrap();
+                assert!(!report.outcome.is_final(), "the answer was lost and every status failed: {report:?}");
+                refs.push(reference);
+            }
+            assert_eq!(store.unresolved().await.unwrap().len(), n);
+            sandbox.clear_faults();
+            (sandbox, refs)
+        })
+    }
+
+    fn paytm_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
+        vec![
+            ("REFUNDKIT_PAYTM_KEY", DEFAULT_PAYTM_MERCHANT_KEY.to_string()),
+            ("REFUNDKIT_PAYTM_MID", DEFAULT_PAYTM_MID.to_string()),
+            ("REFUNDKIT_PAYTM_BASE_URL", sandbox.base_url()),
+        ]
+    }
+
+    fn run(args: &[&str], env: &[(&'static str, String)]) -> Output {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        refundkit_env(args, None, &env)
+    }
+
+    #[test]
+    fn settle_resolves_a_directory_backlog_by_status_without_refunding_again() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dir = tempdir("settle-dir");
+        let (sandbox, refs) = backlog(&rt, &dir, 12);
+        let applies_before = sandbox.ledger().len();
+        let o = run(&["settle", "--store", dir.to_str().unwrap(), "--concurrency", "4"], &paytm_env(&sandbox));
+        let out = stdout(&o);
+        assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.starts_with("12 unresolved record(s)"), "{out}");
+        assert!(out.contains("settled: 12 final, 0 still open, 0 not settled; by status: succeeded 12"), "{out}");
+        // Progress went to stderr (not a terminal here: a line per tenth), ending at the total.
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("paytm: 12/12 settled"), "{err}");
+        // Each refund moved money once: settle only asked.
+        let ledger = sandbox.ledger();
+        assert_eq!(ledger.len(), applies_before);
+        for r in &refs {
+            assert_eq!(ledger.iter().filter(|e| &e.reference == r).count(), 1, "{r}: {ledger:?}");
+        }
+        // Nothing is left to settle: a second run finds no unresolved record.
+        let again = run(&["settle", "--store", dir.to_str().unwrap()], &paytm_env(&sandbox));
+        assert!(again.status.success());
+        assert!(stdout(&again).starts_with("0 unresolved record(s)"), "{}", stdout(&again));
+    }
+
+    #[test]
+    fn settle_keeps_records_it_cannot_prove_and_exits_3() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dir = tempdir("settle-open");
+        let (sandbox, _) = backlog(&rt, &dir, 3);
+        // Status keeps failing: nothing is proven, every record stays.
+        sandbox.set_faults(vec![every(Operation::PaytmRefundStatus, FaultKind::ServerError { status: 503 })]);
+        let o = run(&["settle", "--store", dir.to_str().unwrap()], &paytm_env(&sandbox));
+        assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+        assert!(stdout(&o).contains("settled: 0 final, 3 still open"), "{}", stdout(&o));
+        let left = rt.block_on(DirAttemptStore::new(&dir).unwrap().unresolved()).unwrap();
+        assert_eq!(left.len(), 3);
+        // Without Paytm credentials the records are skipped, not touched.
+        let o = run(&["settle", "--store", dir.to_str().unwrap()], &[]);
+        assert_eq!(o.status.code(), Some(3));
+        assert!(stdout(&o).contains("paytm: 3 record(s) skipped: no credentials"), "{}", stdout(&o));
+    }
+
+    #[test]
+    fn settle_rejects_bad_options_naming_them() {
+        for (args, needle) in [
+            (vec!["settle"], "--store is required"),
+            (vec!["settle", "--store", "/nonexistent/refundkit"], "not a directory"),
+            (vec!["settle", "--store", "/tmp", "--concurrency", "0"], "--concurrency"),
+            (vec!["settle", "--store", "/tmp", "--rate", "-1"], "--rate"),
+            (vec!["settle", "--store", "/tmp", "--provider", "stripe"], "--provider stripe"),
+        ] {
+            let o = refundkit(&args, None);
+            assert_eq!(o.status.code(), Some(2), "{args:?}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
+    }
+
+    fn tempdir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("refundkit-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
