@@ -192,6 +192,17 @@ pub fn eko_secret_key(access_key: String, timestamp_ms: i64) -> Result<String, R
     Ok(core_eko::secret_key(&access_key, timestamp_arg(timestamp_ms)?))
 }
 
+/// [`eko_secret_key`] for hot paths: `access_key` is UTF-8 bytes that cross the FFI without a copy (no buffer
+/// allocated for it). `InvalidInput` on `access_key` for bytes that are not UTF-8, on `timestamp_ms` if negative.
+#[uniffi::export]
+pub fn eko_secret_key_utf8(access_key: &[u8], timestamp_ms: i64) -> Result<String, RefundkitError> {
+    let access_key = std::str::from_utf8(access_key).map_err(|_| RefundkitError::InvalidInput {
+        field: "access_key".into(),
+        reason: "must be UTF-8 text".into(),
+    })?;
+    Ok(core_eko::secret_key(access_key, timestamp_arg(timestamp_ms)?))
+}
+
 /// Eko's `request_hash` (not used by refund calls): the timestamp followed by `fields`, signed like `secret-key`.
 #[uniffi::export]
 pub fn eko_request_hash(access_key: String, timestamp_ms: i64, fields: Vec<String>) -> Result<String, RefundkitError> {
@@ -341,6 +352,17 @@ mod tests {
         let good = EkoClient::uat(Some(fixed_clock(1_700_000_000_000))).unwrap();
         let request = good.build_refund_otp("13192443".into()).unwrap();
         assert!(request.headers.iter().any(|h| h.name == "secret-key-timestamp" && h.value == "1700000000000"));
+    }
+
+    #[test]
+    fn the_zero_copy_secret_key_agrees_with_the_string_one() {
+        let key = "TEST_ACCESS_KEY_DO_NOT_USE";
+        assert_eq!(
+            eko_secret_key_utf8(key.as_bytes(), 1_700_000_000_000).unwrap(),
+            eko_secret_key(key.into(), 1_700_000_000_000).unwrap()
+        );
+        assert_eq!(field_of(eko_secret_key_utf8(b"k", -1).unwrap_err()), "timestamp_ms");
+        assert_eq!(field_of(eko_secret_key_utf8(b"\xff", 1).unwrap_err()), "access_key");
     }
 
     #[test]

@@ -107,6 +107,35 @@ pub fn paytm_verify(body: String, merchant_key: String, signature: String) -> bo
     checksum::verify(&body, &Secret::new(merchant_key), &signature)
 }
 
+/// The UTF-8 text of a zero-copy `&[u8]` argument; `InvalidInput` on `field` otherwise.
+fn utf8_arg<'a>(field: &str, bytes: &'a [u8]) -> Result<&'a str, RefundkitError> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| RefundkitError::InvalidInput { field: field.into(), reason: "must be UTF-8 text".into() })
+}
+
+/// [`paytm_checksum`] with a fresh salt from the operating system's CSPRNG, for hot paths: `body` and `merchant_key`
+/// are UTF-8 bytes that cross the FFI without a copy (no buffer allocated per argument, one crossing per call).
+/// Raises `Configuration` on `merchant_key` for a key that is not 16, 24 or 32 bytes of UTF-8, `InvalidInput` on
+/// `body` for bytes that are not UTF-8. Errors never contain the key.
+#[uniffi::export]
+pub fn paytm_checksum_utf8(body: &[u8], merchant_key: &[u8]) -> Result<String, RefundkitError> {
+    let key = std::str::from_utf8(merchant_key).map_err(|_| RefundkitError::Configuration {
+        field: "merchant_key".into(),
+        reason: "must be UTF-8 text".into(),
+    })?;
+    sign_text(utf8_arg("body", body)?, &Secret::new(key), None)
+}
+
+/// [`paytm_verify`] for hot paths: every argument is UTF-8 bytes that cross the FFI without a copy. Total: bytes
+/// that are not UTF-8 answer `false`, like any malformed input.
+#[uniffi::export]
+pub fn paytm_verify_utf8(body: &[u8], merchant_key: &[u8], signature: &[u8]) -> bool {
+    match (std::str::from_utf8(body), std::str::from_utf8(merchant_key), std::str::from_utf8(signature)) {
+        (Ok(body), Ok(key), Ok(signature)) => checksum::verify(body, &Secret::new(key), signature),
+        _ => false,
+    }
+}
+
 /// The string the params-map form signs: `CHECKSUMHASH` removed, keys sorted by byte order, a null value or the
 /// string `"null"` (any case) as `""`, values joined with `|`. Holds no secret.
 #[uniffi::export]

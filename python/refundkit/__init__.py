@@ -70,456 +70,149 @@ ledger of the money that moved; point the clients at ``sandbox.base_url()`` / ``
 
 from __future__ import annotations
 
-import asyncio as _asyncio
-import logging as _logging
-from typing import TYPE_CHECKING, Callable, List, Optional
+# Nothing heavy is imported here: ``import refundkit`` loads neither the native library, nor its generated module, nor
+# ``asyncio`` (which the generated module imports), nor the sandbox. Every public name below is loaded on first use by
+# the module ``__getattr__`` (PEP 562) from ``refundkit._api``, which imports the generated module once and adapts it;
+# ``refundkit.blocking`` is imported on first use too. Type checkers read the ``TYPE_CHECKING`` imports instead.
 
-from . import _native
-from ._native import refundkit as _generated
-from ._native.refundkit import (
-    AttemptStore,
-    Clock,
-    EkoClient,
-    EkoClientRefStyle,
-    EkoFlavour,
-    EkoOptions,
-    EkoOtpEncoding,
-    EkoPendingRefund,
-    EkoPendingRefunds,
-    EkoRefunds,
-    FieldError,
-    Header,
-    HttpMethod,
-    HttpRequest,
-    HttpResponse,
-    HttpTransport,
-    LogLevel,
-    LogSink,
-    NextStep,
-    OtpDispatch,
-    Outcome,
-    PaytmAcceptRefundEvent,
-    PaytmClient,
-    PaytmEnvironment,
-    PaytmFlavour,
-    PaytmOptions,
-    PaytmPriorApply,
-    PaytmRefundArnEvent,
-    PaytmRefundApply,
-    PaytmRefundDestination,
-    PaytmRefunds,
-    PaytmSuccessRefundEvent,
-    PaytmWebhookError,
-    ProviderCode,
-    ProviderRaw,
-    RandomSource,
-    RefundDetails,
-    RefundkitError,
-    RefundReason,
-    RefundReport,
-    RefundStatus,
-    RequestSigner,
-    RetryPolicy,
-    Sandbox,
-    SandboxCredentials,
-    SandboxEkoTransaction,
-    SandboxLedgerEntry,
-    SandboxPaytmOrder,
-    SandboxUpiTransaction,
-    SignatureAlgorithm,
-    SignatureInput,
-    TransportFailure,
-    Upi360CanonicalForm,
-    Upi360Client,
-    Upi360Options,
-    Upi360RefundIdCharset,
-    Upi360RefundRequest,
-    Upi360Refunds,
-    Upi360RefundType,
-    Upi360RemarksRule,
-    Upi360RoutingId,
-    Upi360SignatureEncoding,
-    Upi360Signing,
-    Upi360StatusRequest,
-    PaytmStatusQuery,
-    BulkResult,
-    BulkProgress,
-    builtin_transport,
-    clear_log_sink,
-    directory_attempt_store,
-    eko_interpret_initiate_refund,
-    eko_interpret_inquiry,
-    eko_interpret_pending_refunds,
-    eko_interpret_refund_otp,
-    eko_production_options,
-    eko_request_hash,
-    eko_secret_key,
-    eko_uat_options,
-    fixed_clock,
-    fixed_random,
-    format_rupees,
-    memory_attempt_store,
-    parse_rupees,
-    purge_refunded_attempts,
-    postgres_attempt_store,
-    sqlite_attempt_store,
-    paytm_checksum,
-    paytm_checksum_params,
-    paytm_params_string,
-    paytm_random_salt,
-    paytm_verify,
-    paytm_verify_params,
-    refundkit_version,
-    set_log_sink,
-    sign_with_key,
-    uniffi_set_event_loop,
-    upi360_status_request_for,
-    upi_header_signature,
-    upi_hmac_sha256,
-    upi_jws,
-    upi_refund_type_from_wire,
-    upi_signature_input,
-    upi_verify_callback_signature,
-    upi_verify_pss_signature,
-    upi_verify_response_signature,
-    verify_paytm_with_key,
-)
-
-__version__: str = refundkit_version()
-
-# ---------------------------------------------------------------------------------------------------------------
-# Exceptions: the generated variants of RefundkitError, under names that read well in an ``except`` clause.
-
+# Not `from typing import TYPE_CHECKING`: typing itself costs an import. Type checkers treat this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    # What type checkers see. The generated module builds these classes dynamically (nested in RefundkitError), which
-    # checkers cannot follow; at run time the names below are exactly the generated classes (see the else branch).
+    from typing import Any, List
 
-    class InvalidInputError(RefundkitError):
-        """A request input is missing or malformed; ``field`` is its wire name (e.g. ``"otp"``)."""
-
-        field: str
-        reason: str
-
-        def __init__(self, field: str, reason: str) -> None: ...
-
-    class ConfigurationError(RefundkitError):
-        """The client configuration is unusable; ``field`` names the setting (e.g. ``"base_url"``)."""
-
-        field: str
-        reason: str
-
-        def __init__(self, field: str, reason: str) -> None: ...
-
-    class UnsupportedError(RefundkitError):
-        """The operation does not exist in the configured API flavour."""
-
-        reason: str
-
-        def __init__(self, reason: str) -> None: ...
-
-    class InternalError(RefundkitError):
-        """Something failed inside refundkit. Always a bug: please report it."""
-
-        reason: str
-
-        def __init__(self, reason: str) -> None: ...
-
-    class SignerError(RefundkitError):
-        """The app's delegated :class:`RequestSigner` failed (raised, or returned nothing usable); nothing was sent."""
-
-        reason: str
-
-        def __init__(self, reason: str) -> None: ...
-
-    class StoreError(RefundkitError):
-        """The :class:`AttemptStore` could not save the record of a money-moving call, so the call was not sent."""
-
-        reason: str
-
-        def __init__(self, reason: str) -> None: ...
-
-    class ClaimedElsewhereError(RefundkitError):
-        """Another worker (a client in this or another process) holds the claim, a lease, on this reference's attempt
-        record until ``until_ms`` (Unix ms): nothing was sent. Do not raise a new reference: call ``resume`` on the
-        record later (after ``until_ms``), or leave it to the worker that holds it."""
-
-        reference: str
-        until_ms: int
-
-        def __init__(self, reference: str, until_ms: int) -> None: ...
-
-    class TransportNotSentError(TransportFailure):
-        """Raise from :meth:`HttpTransport.send` only when the request provably never left (connection refused,
-        DNS failure): refundkit may then send it again with the same id."""
-
-        reason: str
-
-        def __init__(self, reason: str) -> None: ...
-
-    class TransportMaybeProcessedError(TransportFailure):
-        """Raise from :meth:`HttpTransport.send` when the request may have reached the provider (timeout after
-        sending, reset, cut-off answer). Any other exception from a transport counts as this one."""
-
-        reason: str
-
-        def __init__(self, reason: str) -> None: ...
-
-    class PaytmWebhookUnreadableError(PaytmWebhookError):
-        """Not a readable Paytm notification (not UTF-8, no envelope with a ``body`` object, bad form body...)."""
-
-        def __init__(self) -> None: ...
-
-    class PaytmWebhookSignatureMissingError(PaytmWebhookError):
-        """The webhook carries no signature (``head.signature`` / ``CHECKSUMHASH``)."""
-
-        def __init__(self) -> None: ...
-
-    class PaytmWebhookSignatureInvalidError(PaytmWebhookError):
-        """The signature does not verify with the merchant key: tampered, re-serialized or signed with another key."""
-
-        def __init__(self) -> None: ...
-
-    class PaytmWebhookMidMismatchError(PaytmWebhookError):
-        """Correctly signed, but for another merchant id."""
-
-        def __init__(self) -> None: ...
-
-    class PaytmWebhookMissingFieldError(PaytmWebhookError):
-        """A required field is absent; ``field`` is its wire name."""
-
-        field: str
-
-        def __init__(self, field: str) -> None: ...
-
-    class PaytmWebhookInvalidFieldError(PaytmWebhookError):
-        """A field has an unusable value (e.g. an amount that is not exact money); ``field`` is its wire name."""
-
-        field: str
-
-        def __init__(self, field: str) -> None: ...
-
-else:
-    InvalidInputError = RefundkitError.InvalidInput
-    ConfigurationError = RefundkitError.Configuration
-    UnsupportedError = RefundkitError.Unsupported
-    InternalError = RefundkitError.Internal
-    SignerError = RefundkitError.Signer
-    StoreError = RefundkitError.Store
-    ClaimedElsewhereError = RefundkitError.ClaimedElsewhere
-    TransportNotSentError = TransportFailure.NotSent
-    TransportMaybeProcessedError = TransportFailure.MaybeProcessed
-    PaytmWebhookUnreadableError = PaytmWebhookError.Unreadable
-    PaytmWebhookSignatureMissingError = PaytmWebhookError.SignatureMissing
-    PaytmWebhookSignatureInvalidError = PaytmWebhookError.SignatureInvalid
-    PaytmWebhookMidMismatchError = PaytmWebhookError.MidMismatch
-    PaytmWebhookMissingFieldError = PaytmWebhookError.MissingField
-    PaytmWebhookInvalidFieldError = PaytmWebhookError.InvalidField
-
-
-class PanicError(InternalError):
-    """A Rust panic, or a broken contract between this Python module and the native library.
-
-    uniffi reports these with its own ``InternalError`` class, which is unrelated to :class:`RefundkitError`;
-    refundkit swaps in this subclass of :class:`InternalError` so that ``except refundkit.RefundkitError`` and
-    ``except refundkit.InternalError`` catch them too. Always a bug: please report it.
-    """
-
-    def __init__(self, reason: str = "unknown panic") -> None:
-        super().__init__(reason)
-
-    def __repr__(self) -> str:
-        return "PanicError({})".format(str(self))
-
-
-# The generated module raises whatever its global ``InternalError`` names at raise time (panics, invalid handles).
-setattr(_generated, "InternalError", PanicError)
-setattr(_native, "InternalError", PanicError)
-
-# ---------------------------------------------------------------------------------------------------------------
-# Records: the generated classes define __str__ but not __repr__, so lists of them (and pytest diffs) print as
-# "<... object at 0x...>". Use __str__ for both. Records never hold the access key.
-
-_RECORDS = (
-    EkoOptions,
-    EkoPendingRefund,
-    EkoPendingRefunds,
-    FieldError,
-    Header,
-    HttpRequest,
-    HttpResponse,
-    OtpDispatch,
-    Outcome,
-    ProviderCode,
-    ProviderRaw,
-    RefundDetails,
-    PaytmOptions,
-    PaytmAcceptRefundEvent,
-    PaytmSuccessRefundEvent,
-    PaytmRefundDestination,
-    PaytmRefundArnEvent,
-    Upi360Options,
-    Upi360RefundRequest,
-    Upi360StatusRequest,
-    PaytmRefundApply,
-    RefundReport,
-    RetryPolicy,
-    SignatureInput,
-    SandboxEkoTransaction,
-    SandboxLedgerEntry,
-    SandboxPaytmOrder,
-    SandboxUpiTransaction,
-)
-_cls: type
-for _cls in _RECORDS:
-    setattr(_cls, "__repr__", _cls.__str__)
-# Enums with fields: each variant is a dataclass whose generated __repr__ drops the fields ("Upi360Signing.JWS()").
-for _cls in (
-    Upi360Signing.PSS,
-    Upi360Signing.JWS,
-    Upi360Signing.HMAC,
-    PaytmPriorApply.UNKNOWN,
-    PaytmPriorApply.ACCEPTED_AT,
-):
-    setattr(_cls, "__repr__", _cls.__str__)
-del _cls
-
-
-# SandboxCredentials is the one record that holds keys (test-only ones, but keep the habit: a printed record or a
-# pytest diff never shows a key). Sandbox.credentials_text() prints them all on purpose.
-_SANDBOX_SECRETS = ("eko_access_key", "paytm_merchant_key", "upi_merchant_private_key_pem")
-
-
-def _sandbox_credentials_str(self: SandboxCredentials) -> str:
-    shown = (
-        "eko_developer_key",
-        "eko_initiator_id",
-        "eko_user_code",
-        "paytm_mid",
-        "upi_merchant_id",
-        "upi_merchant_channel_id",
+    from . import blocking as blocking
+    from ._api import (
+        ClaimedElsewhereError as ClaimedElsewhereError,
+        ConfigurationError as ConfigurationError,
+        eko_secret_key as eko_secret_key,
+        install_logging as install_logging,
+        InternalError as InternalError,
+        InvalidInputError as InvalidInputError,
+        logging_sink as logging_sink,
+        LoggingSink as LoggingSink,
+        PanicError as PanicError,
+        paytm_checksum as paytm_checksum,
+        paytm_verify as paytm_verify,
+        PaytmWebhookInvalidFieldError as PaytmWebhookInvalidFieldError,
+        PaytmWebhookMidMismatchError as PaytmWebhookMidMismatchError,
+        PaytmWebhookMissingFieldError as PaytmWebhookMissingFieldError,
+        PaytmWebhookSignatureInvalidError as PaytmWebhookSignatureInvalidError,
+        PaytmWebhookSignatureMissingError as PaytmWebhookSignatureMissingError,
+        PaytmWebhookUnreadableError as PaytmWebhookUnreadableError,
+        SignerError as SignerError,
+        StoreError as StoreError,
+        threaded_transport as threaded_transport,
+        TransportMaybeProcessedError as TransportMaybeProcessedError,
+        TransportNotSentError as TransportNotSentError,
+        UnsupportedError as UnsupportedError,
     )
-    parts = ["{}={}".format(name, getattr(self, name)) for name in shown]
-    parts += ["{}=...".format(name) for name in _SANDBOX_SECRETS + ("upi_psp_public_key_pem",)]
-    return "SandboxCredentials({})".format(", ".join(parts))
+    from ._native.refundkit import (
+        AttemptStore as AttemptStore,
+        builtin_transport as builtin_transport,
+        BulkProgress as BulkProgress,
+        BulkResult as BulkResult,
+        clear_log_sink as clear_log_sink,
+        Clock as Clock,
+        directory_attempt_store as directory_attempt_store,
+        eko_interpret_initiate_refund as eko_interpret_initiate_refund,
+        eko_interpret_inquiry as eko_interpret_inquiry,
+        eko_interpret_pending_refunds as eko_interpret_pending_refunds,
+        eko_interpret_refund_otp as eko_interpret_refund_otp,
+        eko_production_options as eko_production_options,
+        eko_request_hash as eko_request_hash,
+        eko_uat_options as eko_uat_options,
+        EkoClient as EkoClient,
+        EkoClientRefStyle as EkoClientRefStyle,
+        EkoFlavour as EkoFlavour,
+        EkoOptions as EkoOptions,
+        EkoOtpEncoding as EkoOtpEncoding,
+        EkoPendingRefund as EkoPendingRefund,
+        EkoPendingRefunds as EkoPendingRefunds,
+        EkoRefunds as EkoRefunds,
+        FieldError as FieldError,
+        fixed_clock as fixed_clock,
+        fixed_random as fixed_random,
+        format_rupees as format_rupees,
+        Header as Header,
+        HttpMethod as HttpMethod,
+        HttpRequest as HttpRequest,
+        HttpResponse as HttpResponse,
+        HttpTransport as HttpTransport,
+        LogLevel as LogLevel,
+        LogSink as LogSink,
+        memory_attempt_store as memory_attempt_store,
+        NextStep as NextStep,
+        OtpDispatch as OtpDispatch,
+        Outcome as Outcome,
+        parse_rupees as parse_rupees,
+        paytm_checksum_params as paytm_checksum_params,
+        paytm_params_string as paytm_params_string,
+        paytm_random_salt as paytm_random_salt,
+        paytm_verify_params as paytm_verify_params,
+        PaytmAcceptRefundEvent as PaytmAcceptRefundEvent,
+        PaytmClient as PaytmClient,
+        PaytmEnvironment as PaytmEnvironment,
+        PaytmFlavour as PaytmFlavour,
+        PaytmOptions as PaytmOptions,
+        PaytmPriorApply as PaytmPriorApply,
+        PaytmRefundApply as PaytmRefundApply,
+        PaytmRefundArnEvent as PaytmRefundArnEvent,
+        PaytmRefundDestination as PaytmRefundDestination,
+        PaytmRefunds as PaytmRefunds,
+        PaytmStatusQuery as PaytmStatusQuery,
+        PaytmSuccessRefundEvent as PaytmSuccessRefundEvent,
+        PaytmWebhookError as PaytmWebhookError,
+        postgres_attempt_store as postgres_attempt_store,
+        ProviderCode as ProviderCode,
+        ProviderRaw as ProviderRaw,
+        purge_refunded_attempts as purge_refunded_attempts,
+        RandomSource as RandomSource,
+        RefundDetails as RefundDetails,
+        refundkit_version as refundkit_version,
+        RefundkitError as RefundkitError,
+        RefundReason as RefundReason,
+        RefundReport as RefundReport,
+        RefundStatus as RefundStatus,
+        RequestSigner as RequestSigner,
+        RetryPolicy as RetryPolicy,
+        Sandbox as Sandbox,
+        SandboxCredentials as SandboxCredentials,
+        SandboxEkoTransaction as SandboxEkoTransaction,
+        SandboxLedgerEntry as SandboxLedgerEntry,
+        SandboxPaytmOrder as SandboxPaytmOrder,
+        SandboxUpiTransaction as SandboxUpiTransaction,
+        set_log_sink as set_log_sink,
+        sign_with_key as sign_with_key,
+        SignatureAlgorithm as SignatureAlgorithm,
+        SignatureInput as SignatureInput,
+        sqlite_attempt_store as sqlite_attempt_store,
+        TransportFailure as TransportFailure,
+        uniffi_set_event_loop as uniffi_set_event_loop,
+        upi360_status_request_for as upi360_status_request_for,
+        Upi360CanonicalForm as Upi360CanonicalForm,
+        Upi360Client as Upi360Client,
+        Upi360Options as Upi360Options,
+        Upi360RefundIdCharset as Upi360RefundIdCharset,
+        Upi360RefundRequest as Upi360RefundRequest,
+        Upi360Refunds as Upi360Refunds,
+        Upi360RefundType as Upi360RefundType,
+        Upi360RemarksRule as Upi360RemarksRule,
+        Upi360RoutingId as Upi360RoutingId,
+        Upi360SignatureEncoding as Upi360SignatureEncoding,
+        Upi360Signing as Upi360Signing,
+        Upi360StatusRequest as Upi360StatusRequest,
+        upi_header_signature as upi_header_signature,
+        upi_hmac_sha256 as upi_hmac_sha256,
+        upi_jws as upi_jws,
+        upi_refund_type_from_wire as upi_refund_type_from_wire,
+        upi_signature_input as upi_signature_input,
+        upi_verify_callback_signature as upi_verify_callback_signature,
+        upi_verify_pss_signature as upi_verify_pss_signature,
+        upi_verify_response_signature as upi_verify_response_signature,
+        verify_paytm_with_key as verify_paytm_with_key,
+    )
 
-
-setattr(SandboxCredentials, "__str__", _sandbox_credentials_str)
-setattr(SandboxCredentials, "__repr__", _sandbox_credentials_str)
-
-
-# PaytmWebhookError: the generated variants never pass a message to Exception, so str(e) is "" (or "field='x'").
-# Give them the Rust messages (which never contain the key or echo the body).
-_WEBHOOK_MESSAGES = {
-    "Unreadable": lambda e: "the webhook body is not a readable Paytm notification",
-    "SignatureMissing": lambda e: "the webhook carries no signature",
-    "SignatureInvalid": lambda e: "the webhook signature does not verify",
-    "MidMismatch": lambda e: "the webhook is for another mid",
-    "MissingField": lambda e: "the webhook lacks {}".format(e.field),
-    "InvalidField": lambda e: "the webhook's {} is invalid".format(e.field),
-}
-for _name, _message in _WEBHOOK_MESSAGES.items():
-    _variant = getattr(PaytmWebhookError, _name)
-    setattr(_variant, "__str__", lambda self, _m=_message: _m(self))
-    setattr(_variant, "__repr__", lambda self, _n=_name: "PaytmWebhookError.{}({!r})".format(_n, str(self)))
-del _name, _message, _variant, _WEBHOOK_MESSAGES
-
-uniffi_set_event_loop.__doc__ = (
-    "Forces the asyncio event loop refundkit runs Python async callbacks (transport, signer, store) on.\n\n"
-    "Not needed with refundkit: the clients poll their futures, and call your async callbacks, on the loop that "
-    "awaits them (yours under asyncio, the private loop of refundkit.blocking under the blocking API). Setting it "
-    "makes every client use that one loop, so awaiting a client from another loop then fails. Only for code that "
-    "drives refundkit futures from threads without a running loop."
-)
-
-# ---------------------------------------------------------------------------------------------------------------
-# Logging: a LogSink forwarding to the standard ``logging`` module.
-
-_TRACE = 5  # below logging.DEBUG; refundkit's TRACE lines arrive at this numeric level
-_TO_LOGGING = {
-    LogLevel.TRACE: _TRACE,
-    LogLevel.DEBUG: _logging.DEBUG,
-    LogLevel.INFO: _logging.INFO,
-    LogLevel.WARN: _logging.WARNING,
-    LogLevel.ERROR: _logging.ERROR,
-}
-
-
-class LoggingSink(LogSink):
-    """A :class:`LogSink` that forwards refundkit's log lines to a :class:`logging.Logger`.
-
-    Levels map to ``logging`` levels (``TRACE`` to 5, below ``DEBUG``). The Rust target (e.g.
-    ``refundkit::client``) travels in the record's ``refundkit_target`` attribute. Lines never contain keys,
-    signatures, OTPs, headers or bodies. The sink never raises: a failing handler cannot break a refund.
-    Lines may arrive on refundkit's worker threads; ``logging`` is thread-safe.
-    """
-
-    def __init__(self, logger: Optional[_logging.Logger] = None) -> None:
-        self.logger: _logging.Logger = logger if logger is not None else _logging.getLogger("refundkit")
-
-    def log(self, level: LogLevel, target: str, message: str) -> None:
-        try:
-            self.logger.log(_TO_LOGGING.get(level, _logging.INFO), "%s", message, extra={"refundkit_target": target})
-        except Exception:  # noqa: BLE001 - logging must never fail a refund
-            pass
-
-
-def logging_sink(logger: Optional[_logging.Logger] = None) -> LoggingSink:
-    """A :class:`LogSink` forwarding to ``logger`` (default ``logging.getLogger("refundkit")``); install it with
-    :func:`set_log_sink` or use :func:`install_logging`."""
-    return LoggingSink(logger)
-
-
-def install_logging(logger: Optional[_logging.Logger] = None, min_level: Optional[LogLevel] = None) -> LoggingSink:
-    """Forwards refundkit's log lines to ``logger`` (default ``logging.getLogger("refundkit")``) from now on.
-
-    ``min_level`` defaults to the logger's effective level at the time of the call (``DEBUG`` -> ``LogLevel.DEBUG``,
-    ``WARNING`` -> ``LogLevel.WARN``...), so lines the logger would drop are not even produced. Replaces any earlier
-    sink; undo with :func:`clear_log_sink`. Returns the installed sink.
-    """
-    sink = LoggingSink(logger)
-    if min_level is None:
-        effective = sink.logger.getEffectiveLevel()
-        min_level = LogLevel.ERROR
-        for lvl in (LogLevel.TRACE, LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR):
-            if _TO_LOGGING[lvl] >= effective:
-                min_level = lvl
-                break
-    set_log_sink(sink, min_level)
-    return sink
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Transports
-
-
-class _ThreadedTransport(HttpTransport):
-    def __init__(self, send: Callable[[HttpRequest], HttpResponse]) -> None:
-        self._send = send
-
-    async def send(self, request: HttpRequest) -> HttpResponse:
-        loop = _asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(None, self._send, request)
-        except TransportFailure:
-            raise
-        except Exception as e:  # noqa: BLE001 - anything else may have reached the provider
-            raise TransportMaybeProcessedError("{}: {}".format(type(e).__name__, e)) from e
-
-    def __repr__(self) -> str:
-        return "threaded_transport({!r})".format(self._send)
-
-
-def threaded_transport(send: Callable[[HttpRequest], HttpResponse]) -> HttpTransport:
-    """An :class:`HttpTransport` over a *blocking* function (e.g. one using ``requests``), run in the event loop's
-    default thread pool so it never blocks the loop.
-
-    ``send`` must send the request exactly as given and never retry or follow redirects. Raise
-    :class:`TransportNotSentError` only when the request provably never left (e.g. ``requests.ConnectionError``
-    from a refused connection); any other exception is reported as :class:`TransportMaybeProcessedError` (the
-    refund may have happened: refundkit then inquires instead of re-sending).
-    """
-    return _ThreadedTransport(send)
-
+    __version__: str
 
 __all__: List[str] = [
     # model
@@ -656,3 +349,38 @@ __all__: List[str] = [
     "PaytmWebhookMissingFieldError",
     "PaytmWebhookInvalidFieldError",
 ]
+
+# Every name resolved lazily from refundkit._api (all of __all__, plus __version__).
+_LAZY = frozenset(__all__) | {"__version__"}
+# Submodules resolved lazily (``refundkit.blocking`` without ``import refundkit.blocking``).
+_SUBMODULES = frozenset({"blocking"})
+
+
+def _load() -> None:
+    """Imports ``refundkit._api`` (the generated module, ``asyncio``, the native library) and binds every public name
+    in this module, so later lookups are plain module attributes (no ``__getattr__`` call per use)."""
+    from . import _api
+
+    namespace = globals()
+    for name in _LAZY:
+        namespace[name] = getattr(_api, name)
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers: a module ``__getattr__`` would make every unknown name (a typo) type as ``Any``.
+
+    def __getattr__(name: str) -> Any:
+        """PEP 562: loads a public name on first use (see the comment at the top of this module)."""
+        if name in _LAZY:
+            _load()
+            return globals()[name]
+        if name in _SUBMODULES:
+            import importlib
+
+            return importlib.import_module("." + name, __name__)
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+
+
+def __dir__() -> List[str]:
+    """The module's attributes, the lazily loaded ones included."""
+    return sorted(set(globals()) | _LAZY | _SUBMODULES)

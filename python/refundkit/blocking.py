@@ -25,16 +25,24 @@ Example::
                                 refundkit.builtin_transport(),
                                 store=refundkit.directory_attempt_store("/var/lib/app/refunds"))
     report = client.refund(tid, otp)           # blocks; returns a refundkit.RefundReport
+    results = client.inquire_many(tids)       # blocks; one refundkit.BulkResult per tid, in order
+
+Bulk calls (``inquire_many``, ``status_many``, ``resume_many``) run the whole batch inside refundkit in one call, like
+their async forms; ``timeout`` covers the whole batch, and cancelling a batch (timeout, ``KeyboardInterrupt``) stops
+it: items not yet started send nothing. Bulk calls only read (inquiry, status, resume by inquiry): cancelling one
+moves no money.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Coroutine, Optional, TypeVar
+from typing import Any, Coroutine, List, Optional, Sequence, TypeVar
 
 from . import (
     AttemptStore,
+    BulkProgress,
+    BulkResult,
     Clock,
     EkoOptions,
     EkoRefunds,
@@ -42,6 +50,7 @@ from . import (
     PaytmOptions,
     PaytmRefundApply,
     PaytmRefunds,
+    PaytmStatusQuery,
     RandomSource,
     RefundReport,
     RequestSigner,
@@ -145,6 +154,33 @@ class EkoRefundsBlocking:
         """Resolves an attempt record (from a report or the store) by inquiry only; never re-sends the refund."""
         return run(self.client.resume(record_json), timeout)
 
+    def inquire_many(
+        self,
+        tids: Sequence[str],
+        concurrency: int = 32,
+        rate_per_second: Optional[float] = None,
+        progress: Optional[BulkProgress] = None,
+        timeout: Optional[float] = None,
+    ) -> List[BulkResult]:
+        """Transaction Inquiry on every ``tid`` in one call (see :meth:`refundkit.EkoRefunds.inquire_many`): at most
+        ``concurrency`` in flight, at most ``rate_per_second`` started per second, ``progress`` told as items finish.
+        One :class:`refundkit.BulkResult` per tid, in input order; a bad tid is an error in its place, never a
+        raised exception. ``timeout`` (seconds) covers the whole batch (see :func:`run`)."""
+        return run(self.client.inquire_many(list(tids), concurrency, rate_per_second, progress), timeout)
+
+    def resume_many(
+        self,
+        record_jsons: Sequence[str],
+        concurrency: int = 32,
+        rate_per_second: Optional[float] = None,
+        progress: Optional[BulkProgress] = None,
+        timeout: Optional[float] = None,
+    ) -> List[BulkResult]:
+        """Resolves every attempt record by inquiry only, in one call (see :meth:`resume`); never re-sends a refund.
+        One :class:`refundkit.BulkResult` per record, in input order (an unreadable record is an ``InvalidInput``
+        error in its place). Other arguments as in :meth:`inquire_many`."""
+        return run(self.client.resume_many(list(record_jsons), concurrency, rate_per_second, progress), timeout)
+
     def __repr__(self) -> str:
         return "EkoRefundsBlocking({!r})".format(self.client)
 
@@ -178,6 +214,33 @@ class PaytmRefundsBlocking:
     def resume(self, record_json: str, timeout: Optional[float] = None) -> RefundReport:
         """Resolves an attempt record by status polls only."""
         return run(self.client.resume(record_json), timeout)
+
+    def status_many(
+        self,
+        queries: Sequence[PaytmStatusQuery],
+        concurrency: int = 32,
+        rate_per_second: Optional[float] = None,
+        progress: Optional[BulkProgress] = None,
+        timeout: Optional[float] = None,
+    ) -> List[BulkResult]:
+        """Refund Status for every :class:`refundkit.PaytmStatusQuery` in one call, never creating a refund: at most ``concurrency`` in flight, at most
+        ``rate_per_second`` started per second, ``progress`` told as items finish. One :class:`refundkit.BulkResult`
+        per item, in input order; a bad item is an error in its place, never a raised exception. ``timeout``
+        (seconds) covers the whole batch (see :func:`run`)."""
+        return run(self.client.status_many(list(queries), concurrency, rate_per_second, progress), timeout)
+
+    def resume_many(
+        self,
+        record_jsons: Sequence[str],
+        concurrency: int = 32,
+        rate_per_second: Optional[float] = None,
+        progress: Optional[BulkProgress] = None,
+        timeout: Optional[float] = None,
+    ) -> List[BulkResult]:
+        """Resolves every attempt record by status polls only, in one call (see :meth:`resume`). One
+        :class:`refundkit.BulkResult` per record, in input order (an unreadable record is an ``InvalidInput`` error
+        in its place). Other arguments as in :meth:`status_many`."""
+        return run(self.client.resume_many(list(record_jsons), concurrency, rate_per_second, progress), timeout)
 
     def __repr__(self) -> str:
         return "PaytmRefundsBlocking({!r})".format(self.client)
@@ -214,6 +277,33 @@ class Upi360RefundsBlocking:
     def resume(self, record_json: str, timeout: Optional[float] = None) -> RefundReport:
         """Resolves an attempt record by status polls only."""
         return run(self.client.resume(record_json), timeout)
+
+    def status_many(
+        self,
+        requests: Sequence[Upi360StatusRequest],
+        concurrency: int = 32,
+        rate_per_second: Optional[float] = None,
+        progress: Optional[BulkProgress] = None,
+        timeout: Optional[float] = None,
+    ) -> List[BulkResult]:
+        """Refund Status for every :class:`refundkit.Upi360StatusRequest` in one call, never creating a refund: at most ``concurrency`` in flight, at most
+        ``rate_per_second`` started per second, ``progress`` told as items finish. One :class:`refundkit.BulkResult`
+        per item, in input order; a bad item is an error in its place, never a raised exception. ``timeout``
+        (seconds) covers the whole batch (see :func:`run`)."""
+        return run(self.client.status_many(list(requests), concurrency, rate_per_second, progress), timeout)
+
+    def resume_many(
+        self,
+        record_jsons: Sequence[str],
+        concurrency: int = 32,
+        rate_per_second: Optional[float] = None,
+        progress: Optional[BulkProgress] = None,
+        timeout: Optional[float] = None,
+    ) -> List[BulkResult]:
+        """Resolves every attempt record by status polls only, in one call (see :meth:`resume`). One
+        :class:`refundkit.BulkResult` per record, in input order (an unreadable record is an ``InvalidInput`` error
+        in its place). Other arguments as in :meth:`status_many`."""
+        return run(self.client.resume_many(list(record_jsons), concurrency, rate_per_second, progress), timeout)
 
     def __repr__(self) -> str:
         return "Upi360RefundsBlocking({!r})".format(self.client)

@@ -572,3 +572,18 @@ fn vectors_webhooks() {
     }
     assert!(cases.len() >= 19);
 }
+
+#[test]
+fn the_zero_copy_checksum_exports_agree_with_the_string_ones() {
+    let sig = paytm_checksum_utf8(V1_BODY.as_bytes(), V1_KEY.as_bytes()).unwrap();
+    assert!(paytm_verify(s(V1_BODY), s(V1_KEY), sig.clone()));
+    assert!(paytm_verify_utf8(V1_BODY.as_bytes(), V1_KEY.as_bytes(), sig.as_bytes()));
+    assert!(paytm_verify_utf8(V1_BODY.as_bytes(), V1_KEY.as_bytes(), V1_SIG.as_bytes()));
+    assert!(!paytm_verify_utf8(b"{}", V1_KEY.as_bytes(), V1_SIG.as_bytes()));
+    // Not UTF-8: false (verify is total) or a typed error naming the argument, never a panic.
+    assert!(!paytm_verify_utf8(b"\xff", V1_KEY.as_bytes(), V1_SIG.as_bytes()));
+    assert!(!paytm_verify_utf8(V1_BODY.as_bytes(), b"\xffA1b2C3d4E5f6G7h", V1_SIG.as_bytes()));
+    assert_eq!(input_field(paytm_checksum_utf8(b"\xff", V1_KEY.as_bytes()).unwrap_err()), "body");
+    assert_eq!(config_field(paytm_checksum_utf8(b"{}", b"\xffA1b2C3d4E5f6G7h").unwrap_err()), "merchant_key");
+    assert_eq!(config_field(paytm_checksum_utf8(b"{}", b"short").unwrap_err()), "merchant_key");
+}
