@@ -112,8 +112,11 @@ for target in $targets; do
     *) compat=() ;;
   esac
   log "wheel for $target"
+  # `strip = "debuginfo"` (the release profile) reaches zig's linker as --strip-debug, which zig treats as a full
+  # strip: the .symtab goes, and uniffi-bindgen finds "No UniFFI metadata" (it reads the static symbol table). So
+  # no strip for the zig link; release builds carry no debuginfo of their own anyway.
   start=$SECONDS
-  maturin build --release --zig "${compat[@]}" --target "$target" --out "$out" >&2 || die "maturin build for $target failed"
+  CARGO_PROFILE_RELEASE_STRIP=none maturin build --release --zig "${compat[@]}" --target "$target" --out "$out" >&2 || die "maturin build for $target failed"
   log "wheel for $target built in $((SECONDS - start))s"
 done
 
