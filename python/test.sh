@@ -47,7 +47,7 @@ if ! bash "$here/build-wheels.sh" --no-sdist --no-audit --targets "$target" "$wh
   log "building the wheel failed"
   finish 0 1
 fi
-wheel="$(ls "$wheels"/refundkit-*manylinux2014_"${target%%-*}".whl 2>/dev/null | head -n 1)"
+wheel="$(ls "$wheels"/refundkit-*manylinux2014_"${target%%-*}"*.whl 2>/dev/null | head -n 1)"
 [ -n "$wheel" ] || { log "no manylinux2014 wheel in $wheels"; finish 0 1; }
 log "built $(basename "$wheel") ($(( $(stat -c %s "$wheel") / 1024 )) KB) in $((SECONDS - start))s"
 
