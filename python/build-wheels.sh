@@ -6,8 +6,8 @@
 #   bash python/build-wheels.sh [--targets "T1 T2 ..."] [--no-sdist] [--no-audit] OUTDIR
 #
 #   --targets   Rust target triples (default: x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu). The macOS triples
-#               x86_64-apple-darwin / aarch64-apple-darwin are accepted but do not link here (zig has no macOS SDK
-#               frameworks: see python/README.md, "Building wheels").
+#               x86_64-apple-darwin / aarch64-apple-darwin are accepted but do not link here (zig has no macOS SDK:
+#               SystemConfiguration/CoreFoundation, linked by whoami via tokio-postgres; python/README.md).
 #   --no-sdist  only wheels
 #   --no-audit  skip `auditwheel show` (by default each Linux wheel must be accepted as manylinux2014)
 #
