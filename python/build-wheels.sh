@@ -120,6 +120,9 @@ for target in $targets; do
   log "wheel for $target built in $((SECONDS - start))s"
 done
 
+# zig (cargo-zigbuild) leaves a probe object in the working directory.
+rm -f "$here/.intentionally-empty-file.o"
+
 # 4. Check and list.
 if [ "$audit" = 1 ]; then
   for whl in "$out"/*manylinux2014*.whl; do
