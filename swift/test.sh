@@ -102,7 +102,7 @@ else
   run() {
     chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      LD_LIBRARY_PATH="$pkg/lib" REFUNDKIT_VECTORS="$inside/tests/vectors" "$@"
+      LD_LIBRARY_PATH="$pkg/lib" REFUNDKIT_VECTORS="$inside/tests/vectors" REFUNDKIT_KEYS="$inside/core/tests/data/upi360_keys" "$@"
   }
 fi
 

@@ -95,10 +95,12 @@
 //! No HTTP client, no retries, no persistence in this crate's default build: those belong to the `client` feature or
 //! to a transport layer built on top, which must follow the outcomes' next steps.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 pub mod clock;
 pub mod crypto;

@@ -401,7 +401,7 @@ async fn paytm_pending_apply_is_polled_by_status_with_the_same_ref_id() {
 // Refund 360
 
 fn keys(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/../tests/vectors/upi360_keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read_to_string(format!("{}/tests/data/upi360_keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 fn upi_config(server: &Server) -> Upi360Config {

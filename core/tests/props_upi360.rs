@@ -16,9 +16,9 @@ use refundkit::{Error, FixedClock, Header, HttpResponse, Money, Outcome, Reason,
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
-const MERCHANT_PKCS8: &str = include_str!("../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs8.pem");
-const PSP_PRIVATE: &str = include_str!("../../tests/vectors/upi360_keys/test_only_psp_private_pkcs8.pem");
-const PSP_PUBLIC: &str = include_str!("../../tests/vectors/upi360_keys/test_only_psp_public_spki.pem");
+const MERCHANT_PKCS8: &str = include_str!("../tests/data/upi360_keys/test_only_merchant_private_pkcs8.pem");
+const PSP_PRIVATE: &str = include_str!("../tests/data/upi360_keys/test_only_psp_private_pkcs8.pem");
+const PSP_PUBLIC: &str = include_str!("../tests/data/upi360_keys/test_only_psp_public_spki.pem");
 const UPI_ID: &str = "YJP1234567890ABCDEFGHIJKLMNOPQRSTUV";
 
 fn cases() -> u32 {

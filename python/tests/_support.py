@@ -13,6 +13,8 @@ import refundkit
 
 # python/tests/conftest.py -> <repo>/tests/vectors
 _DEFAULT_VECTORS = Path(__file__).resolve().parent.parent.parent / "tests" / "vectors"
+# The TEST-ONLY keys the vectors' key fields name: <repo>/core/tests/data/upi360_keys (inside the crate that embeds them).
+_DEFAULT_KEYS = Path(__file__).resolve().parent.parent.parent / "core" / "tests" / "data" / "upi360_keys"
 
 
 def vectors_dir() -> Path:
@@ -123,8 +125,8 @@ def http_response(given: Dict[str, Any]) -> refundkit.HttpResponse:
 
 
 def upi_key(name: str) -> str:
-    """A TEST-ONLY PEM from ``upi360_keys/``."""
-    return (vectors_dir() / "upi360_keys" / name).read_text(encoding="ascii")
+    """A TEST-ONLY PEM from ``$REFUNDKIT_KEYS``, else ``<repo>/core/tests/data/upi360_keys/``."""
+    return (Path(os.environ.get("REFUNDKIT_KEYS") or _DEFAULT_KEYS) / name).read_text(encoding="ascii")
 
 
 # Typed constructors for the variants of enums with fields. uniffi builds these variants dynamically (untyped

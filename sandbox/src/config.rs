@@ -15,15 +15,16 @@ pub const DEFAULT_UPI_MERCHANT_CHANNEL_ID: &str = "RKSANDBOXCHANNEL";
 pub const DEFAULT_UPI_PSP_KID: &str = "rksandbox-psp";
 /// refundkit's TEST-ONLY merchant RSA private key (PKCS#8 PEM): what a client signs sandbox requests with.
 pub const TEST_MERCHANT_PRIVATE_KEY_PEM: &str =
-    include_str!("../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs8.pem");
+    include_str!("../../core/tests/data/upi360_keys/test_only_merchant_private_pkcs8.pem");
 /// The public half of [`TEST_MERCHANT_PRIVATE_KEY_PEM`] (SPKI PEM): registered with the sandbox by default.
 pub const TEST_MERCHANT_PUBLIC_KEY_PEM: &str =
-    include_str!("../../tests/vectors/upi360_keys/test_only_merchant_public_spki.pem");
+    include_str!("../../core/tests/data/upi360_keys/test_only_merchant_public_spki.pem");
 /// refundkit's TEST-ONLY PSP RSA private key (PKCS#8 PEM): the sandbox signs its UPI answers with it by default.
 pub const TEST_PSP_PRIVATE_KEY_PEM: &str =
-    include_str!("../../tests/vectors/upi360_keys/test_only_psp_private_pkcs8.pem");
+    include_str!("../../core/tests/data/upi360_keys/test_only_psp_private_pkcs8.pem");
 /// The public half of [`TEST_PSP_PRIVATE_KEY_PEM`] (SPKI PEM): what a client verifies sandbox answers with.
-pub const TEST_PSP_PUBLIC_KEY_PEM: &str = include_str!("../../tests/vectors/upi360_keys/test_only_psp_public_spki.pem");
+pub const TEST_PSP_PUBLIC_KEY_PEM: &str =
+    include_str!("../../core/tests/data/upi360_keys/test_only_psp_public_spki.pem");
 
 /// Eko credentials the sandbox accepts. Default: Eko's published UAT values.
 #[derive(Debug, Clone, PartialEq, Eq)]

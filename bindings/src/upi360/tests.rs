@@ -7,11 +7,11 @@ use crate::{fixed_clock, HttpMethod, RefundReason, RefundStatus};
 use refundkit::upi360 as core_upi;
 use serde_json::Value;
 
-const MERCHANT_PKCS8: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs8.pem");
-const MERCHANT_PKCS1: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs1.pem");
-const MERCHANT_PUBLIC: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_public_spki.pem");
-const PSP_PRIVATE: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_psp_private_pkcs8.pem");
-const PSP_PUBLIC: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_psp_public_spki.pem");
+const MERCHANT_PKCS8: &str = include_str!("../../../core/tests/data/upi360_keys/test_only_merchant_private_pkcs8.pem");
+const MERCHANT_PKCS1: &str = include_str!("../../../core/tests/data/upi360_keys/test_only_merchant_private_pkcs1.pem");
+const MERCHANT_PUBLIC: &str = include_str!("../../../core/tests/data/upi360_keys/test_only_merchant_public_spki.pem");
+const PSP_PRIVATE: &str = include_str!("../../../core/tests/data/upi360_keys/test_only_psp_private_pkcs8.pem");
+const PSP_PUBLIC: &str = include_str!("../../../core/tests/data/upi360_keys/test_only_psp_public_spki.pem");
 const NOW: i64 = 1_735_689_600_000;
 const UPI_ID: &str = "YJP1234567890ABCDEFGHIJKLMNOPQRSTUV";
 
@@ -21,7 +21,7 @@ fn vectors(name: &str) -> Value {
 }
 
 fn key_file(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/../tests/vectors/upi360_keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read_to_string(format!("{}/../core/tests/data/upi360_keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> &'a str {

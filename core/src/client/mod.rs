@@ -44,11 +44,14 @@ pub use bulk::{run_bulk, BulkOptions, BulkProgressFn, CancelToken, DEFAULT_BULK_
 pub use contract as store_contract;
 pub(crate) use engine::{record_for, Engine, Exchange, RefundAdapter, Tally};
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres_store::PostgresAttemptStore;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use reqwest_transport::{ReqwestTransport, TransportOptions};
 pub use skew::{parse_http_date, ClockOffset};
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite_store::SqliteAttemptStore;
 pub use store::{
     check_holder, claim_decision, AttemptKey, AttemptRecord, AttemptStore, Claim, ClaimHolder, ClaimRequest,
@@ -114,6 +117,7 @@ pub trait Sleeper: Send + Sync {
 
 /// A [`Sleeper`] on tokio's timer (feature `tokio`).
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioSleeper;
 
@@ -365,6 +369,7 @@ impl ClientOptions {
 
     /// The built-in transport (reqwest, rustls) with default timeouts and the tokio sleeper.
     #[cfg(feature = "reqwest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
     pub fn builtin() -> Result<Self, Error> {
         Ok(ClientOptions::new(Arc::new(ReqwestTransport::new(TransportOptions::default())?), Arc::new(TokioSleeper)))
     }

@@ -31,6 +31,7 @@ mod interpret;
 mod sign;
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::EkoRefunds;
 pub use interpret::{
     interpret, interpret_initiate_refund, interpret_inquiry, interpret_pending_refunds, interpret_refund_otp,

@@ -38,6 +38,7 @@ mod interpret;
 mod webhook;
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::PaytmRefunds;
 pub use interpret::PriorApply;
 pub use webhook::{AcceptRefundEvent, RefundArnEvent, RefundDestination, SuccessRefundEvent, WebhookError};

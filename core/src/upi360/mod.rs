@@ -32,8 +32,8 @@
 //! use refundkit::upi360::{PlainStrategy, RefundRequest, RefundType, ResponseVerification, SigningMode, Upi360, Upi360Config};
 //! use refundkit::{FixedClock, Money, Secret};
 //!
-//! let merchant_key = Secret::new(include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs8.pem"));
-//! let psp_key = include_str!("../../../tests/vectors/upi360_keys/test_only_psp_public_spki.pem");
+//! let merchant_key = Secret::new(include_str!("../../tests/data/upi360_keys/test_only_merchant_private_pkcs8.pem"));
+//! let psp_key = include_str!("../../tests/data/upi360_keys/test_only_psp_public_spki.pem");
 //! let config = Upi360Config::new(
 //!     "https://api.beta.yesbank.upi.juspay.in", "n2", "MERCHANT1", "CHANNEL1",
 //!     SigningMode::Plain(PlainStrategy::RsaPssSha256 { private_key_pem: merchant_key }),
@@ -54,6 +54,7 @@ mod crypto;
 mod interpret;
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use client::Upi360Refunds;
 pub use crypto::{
     hmac_sha256, jws_flattened, signature_input, sorted_key_json, RsaPrivateKey, RsaPublicKey, SignatureEncoding,

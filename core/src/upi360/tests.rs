@@ -3,13 +3,12 @@ use crate::clock::FixedClock;
 use crate::http::HttpResponse;
 use crate::outcome::{NextStep, Reason, Status};
 
-const MERCHANT_PKCS8: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs8.pem");
-const MERCHANT_PKCS1: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_private_pkcs1.pem");
-const MERCHANT_PUBLIC: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_public_spki.pem");
-const MERCHANT_PUBLIC_PKCS1: &str =
-    include_str!("../../../tests/vectors/upi360_keys/test_only_merchant_public_pkcs1.pem");
-const PSP_PRIVATE: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_psp_private_pkcs8.pem");
-const PSP_PUBLIC: &str = include_str!("../../../tests/vectors/upi360_keys/test_only_psp_public_spki.pem");
+const MERCHANT_PKCS8: &str = include_str!("../../tests/data/upi360_keys/test_only_merchant_private_pkcs8.pem");
+const MERCHANT_PKCS1: &str = include_str!("../../tests/data/upi360_keys/test_only_merchant_private_pkcs1.pem");
+const MERCHANT_PUBLIC: &str = include_str!("../../tests/data/upi360_keys/test_only_merchant_public_spki.pem");
+const MERCHANT_PUBLIC_PKCS1: &str = include_str!("../../tests/data/upi360_keys/test_only_merchant_public_pkcs1.pem");
+const PSP_PRIVATE: &str = include_str!("../../tests/data/upi360_keys/test_only_psp_private_pkcs8.pem");
+const PSP_PUBLIC: &str = include_str!("../../tests/data/upi360_keys/test_only_psp_public_spki.pem");
 
 const UPI_ID: &str = "YJP1234567890ABCDEFGHIJKLMNOPQRSTUV";
 

@@ -1,14 +1,14 @@
 // upi360_signing.json, upi360_requests.json, upi360_interpret.json through the Swift API (the mapping of each case
-// onto the exports follows bindings/src/upi360/tests.rs). Keys are the TEST-ONLY PEM files in upi360_keys/.
+// onto the exports follows bindings/src/upi360/tests.rs). Keys are the TEST-ONLY PEM files in core/tests/data/upi360_keys/.
 import Foundation
 import XCTest
 import RefundKit
 
 enum Upi360Vectors {
-    /// The contents of `upi360_keys/<name>`.
+    /// The contents of `core/tests/data/upi360_keys/<name>`.
     static func key(_ name: String) throws -> String {
         guard !name.contains("/") else { throw VectorError("key file \(name) is not a plain file name") }
-        let url = Vectors.directory.appendingPathComponent("upi360_keys").appendingPathComponent(name)
+        let url = Vectors.keysDirectory.appendingPathComponent(name)
         do {
             return try String(contentsOf: url, encoding: .utf8)
         } catch {

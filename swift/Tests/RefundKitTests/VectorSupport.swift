@@ -101,6 +101,17 @@ enum Vectors {
         return url.appendingPathComponent("tests", isDirectory: true).appendingPathComponent("vectors", isDirectory: true)
     }
 
+    /// `$REFUNDKIT_KEYS`, else `core/tests/data/upi360_keys` of the repository this file is in: the TEST-ONLY keys
+    /// the vectors' key fields name (they live in the core crate, which embeds them in its own tests).
+    static var keysDirectory: URL {
+        if let env = ProcessInfo.processInfo.environment["REFUNDKIT_KEYS"], !env.isEmpty {
+            return URL(fileURLWithPath: env, isDirectory: true)
+        }
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("core/tests/data/upi360_keys", isDirectory: true)
+    }
+
     static func load(_ name: String) throws -> JSON {
         let url = directory.appendingPathComponent(name)
         let data: Data

@@ -3,14 +3,14 @@
 
 Run from the repository root: python3 tests/vectors/tools/gen_upi360.py
 PSS signatures are randomized, so re-running changes them (the cases stay equivalent); JWS and HMAC values are
-deterministic known answers. Keys: tests/vectors/upi360_keys/ (TEST-ONLY).
+deterministic known answers. Keys: core/tests/data/upi360_keys/ (TEST-ONLY).
 """
 import base64, hashlib, hmac, json, os, subprocess, tempfile
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-KEYS = os.path.join(ROOT, "upi360_keys")
+KEYS = os.path.join(ROOT, "..", "..", "core", "tests", "data", "upi360_keys")
 
 
 def key(name):
@@ -72,7 +72,7 @@ sig_ok = pss(MERCHANT, mode_a_input)
 tampered_sig = sig_ok[:-2] + ("00" if sig_ok[-2:] != "00" else "01")
 signing = {
     "description": "UPI Refund 360 signature known answers. JWS (RS256) and HMAC values are exact; RSA-PSS is randomized, so PSS cases are verify-only: signatures made by Python cryptography or openssl that refundkit must accept (`valid: true`) or reject (`valid: false`).",
-    "source": "tests/vectors/tools/gen_upi360.py: Python `cryptography` (PKCS1v15/PSS + SHA-256, salt 32, MGF1-SHA-256), `hmac`/`hashlib`, and `openssl dgst -sigopt rsa_padding_mode:pss`; not refundkit's code. Keys: upi360_keys/ (TEST-ONLY).",
+    "source": "tests/vectors/tools/gen_upi360.py: Python `cryptography` (PKCS1v15/PSS + SHA-256, salt 32, MGF1-SHA-256), `hmac`/`hashlib`, and `openssl dgst -sigopt rsa_padding_mode:pss`; not refundkit's code. Keys: core/tests/data/upi360_keys/ (TEST-ONLY).",
     "jws": [
         {"name": "RS256 flattened JWS, PKCS#8 key", "private_key": "test_only_merchant_private_pkcs8.pem", "kid": "kid-merchant-1",
          "payload": body1, "expected": jws(MERCHANT, "kid-merchant-1", body1.encode())},

@@ -63,7 +63,7 @@ class ClientTest {
 
         const val UPI_REFUND_ID = "RF20250101ABC"
 
-        fun upiKey(name: String) = File(File(Vectors.dir, "upi360_keys"), name).readText()
+        fun upiKey(name: String) = File(Vectors.keysDir, name).readText()
 
         /** A case's response from `tests/vectors/<file>`, by name. */
         fun vector(file: String, name: String): HttpResponse {

@@ -22,7 +22,7 @@ class ProviderBindingTest {
             "UdhLKPGGK21DhC6RrCWN7IwlJab2jHyjdSPnwsPBMod04Q+AUqadsT5XOQb5o6JO2DI66MTT4ZNr+ZX/Le3fhvzoN0xgCxW3nDbxRTdlxD4="
         const val T0 = 1_700_000_000_000L
 
-        fun upiKey(name: String) = File(File(Vectors.dir, "upi360_keys"), name).readText()
+        fun upiKey(name: String) = File(Vectors.keysDir, name).readText()
     }
 
     /** A Kotlin implementation of the foreign `RandomSource` interface: hands out [bytes], counting requests. */

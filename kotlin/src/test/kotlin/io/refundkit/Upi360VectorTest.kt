@@ -306,7 +306,7 @@ class Upi360VectorTest {
         )
         val STATUS_INPUT_KEYS = setOf("refund_request_id", "original_merchant_request_id", "original_upi_request_id")
 
-        fun keyFile(name: String): String = File(File(Vectors.dir, "upi360_keys"), name).readText()
+        fun keyFile(name: String): String = File(Vectors.keysDir, name).readText()
 
         /** `test_only_merchant_private_pkcs1.pem` ⇒ `test_only_merchant_public_spki.pem`. */
         fun publicKeyOf(privateKeyFile: String): String =

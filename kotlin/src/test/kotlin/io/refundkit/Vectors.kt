@@ -15,6 +15,9 @@ object Vectors {
     /** Set by Surefire (pom.xml); the fallback serves runs from an IDE with `kotlin/` as the working directory. */
     val dir: File = File(System.getProperty("refundkit.vectors") ?: "../tests/vectors").absoluteFile
 
+    /** The TEST-ONLY keys the vectors' key fields name (they live in the core crate, which embeds them in its tests). */
+    val keysDir: File = File(System.getProperty("refundkit.keys") ?: "../core/tests/data/upi360_keys").absoluteFile
+
     fun load(name: String): Any {
         val file = File(dir, name)
         check(file.isFile) { "vector file not found: $file" }
