@@ -88,10 +88,11 @@ if ! "$py_exe" -m venv "$venv" 2>"$work/venv.err"; then
 fi
 export VIRTUAL_ENV="$venv"
 # Binary wheels only: nothing may be compiled on install. `cryptography` is the independent implementation the
-# interop tests check refundkit's RSA-PSS, RS256 JWS and PaytmChecksum with.
+# interop tests check refundkit's RSA-PSS, RS256 JWS and PaytmChecksum with; `mypy` checks a user's snippet against
+# the installed package with --strict (test_import.py).
 start=$SECONDS
-if ! "$venv/bin/python" -m pip install -q --only-binary=:all: "$wheel" "pytest>=7" "cryptography>=42"; then
-  log "pip install of the wheel, pytest and cryptography failed"
+if ! "$venv/bin/python" -m pip install -q --only-binary=:all: "$wheel" "pytest>=7" "cryptography>=42" "mypy>=1.10"; then
+  log "pip install of the wheel, pytest, cryptography and mypy failed"
   finish 0 1
 fi
 log "installed in $((SECONDS - start))s"

@@ -15,9 +15,9 @@ use refundkit::upi360::{
 use refundkit::{FixedClock, Header, HttpResponse, Money, Secret, Status};
 use std::hint::black_box;
 
-// TEST-ONLY RSA-2048 keys: copies of tests/vectors/upi360_keys/ kept in the crate (see keys/README.md).
-const MERCHANT_PKCS8: &str = include_str!("keys/test_only_merchant_private_pkcs8.pem");
-const PSP_PUBLIC: &str = include_str!("keys/test_only_psp_public_spki.pem");
+// TEST-ONLY RSA-2048 keys, shared with the crate's tests (core/tests/data/upi360_keys/README.md).
+const MERCHANT_PKCS8: &str = include_str!("../tests/data/upi360_keys/test_only_merchant_private_pkcs8.pem");
+const PSP_PUBLIC: &str = include_str!("../tests/data/upi360_keys/test_only_psp_public_spki.pem");
 const TIMESTAMP_MS: u64 = 1_700_000_000_000;
 
 /// A signed Refund 360 SUCCESS answer (tests/vectors/upi360_interpret.json, "gatewayResponseStatus SUCCESS / 00"),
