@@ -65,6 +65,25 @@ pub(crate) fn parse_row(key: &str, json: &str) -> Result<AttemptRecord, String> 
     Ok(record)
 }
 
+/// Runs `step` again while it fails with `SQLITE_BUSY` / `SQLITE_LOCKED`, for up to
+/// [`SqliteAttemptStore::BUSY_TIMEOUT`] (5 ms, doubling to 200 ms, between tries).
+fn retry_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + SqliteAttemptStore::BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SqliteAttemptStore {
     /// How long a claim waits for another process's write transaction before failing.
     pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -79,10 +98,13 @@ impl SqliteAttemptStore {
         }
         let conn = Connection::open(&path).map_err(|e| sql_error("open the database file", e))?;
         conn.busy_timeout(Self::BUSY_TIMEOUT).map_err(|e| sql_error("set the busy timeout", e))?;
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+        // Several processes opening a new file at once: switching to WAL (and creating the table) can answer
+        // SQLITE_BUSY at once, without the busy handler (SQLite refuses to wait where waiting could deadlock).
+        // Retry those two steps until the busy timeout.
+        retry_busy(|| conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(())))
             .map_err(|e| sql_error("switch to the WAL journal", e))?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(|e| sql_error("set synchronous=FULL", e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| sql_error("create the refundkit_attempts table", e))?;
+        retry_busy(|| conn.execute_batch(SCHEMA)).map_err(|e| sql_error("create the refundkit_attempts table", e))?;
         // A file made before tombstones existed gains the column (SQLite has no ADD COLUMN IF NOT EXISTS).
         let has_tombstones = conn
             .prepare("SELECT 1 FROM pragma_table_info('refundkit_attempts') WHERE name = 'refunded_at_ms'")
