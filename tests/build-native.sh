@@ -4,7 +4,7 @@
 #   tests/build-native.sh LANG OUT_DIR    also generate LANG (kotlin | swift | python) bindings into OUT_DIR
 # Uses CARGO_TARGET_DIR when set (tests/run-all sets it to a cache outside the clone).
 # REFUNDKIT_PROFILE picks the build profile (bindings/Cargo.toml): `test` (default: server + sandbox, what the test
-# suites need) or `server` (e.g. a JVM back end's jar without the sandbox: REFUNDKIT_PROFILE=server mvn install -Dmaven.test.skip=true).
+# suites need) or `server` (e.g. a JVM back end's jar without the sandbox: REFUNDKIT_PROFILE=server mvn clean install -Dmaven.test.skip=true).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
