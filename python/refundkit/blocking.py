@@ -114,7 +114,28 @@ def run(coro: Coroutine[Any, Any, T], timeout: Optional[float] = None) -> T:
         raise
 
 
-class EkoRefundsBlocking:
+class _ResumeMany:
+    """``resume_many`` for every blocking client (the same call on each provider's async client)."""
+
+    client: Any
+
+    def resume_many(
+        self,
+        record_jsons: Sequence[str],
+        concurrency: int = 32,
+        rate_per_second: Optional[float] = None,
+        progress: Optional[BulkProgress] = None,
+        timeout: Optional[float] = None,
+    ) -> List[BulkResult]:
+        """Resolves every attempt record in one call, as :meth:`resume` does for one: by inquiry (Eko) or status polls
+        (Paytm, Refund 360) only; never re-sends a refund. One :class:`refundkit.BulkResult` per record, in input
+        order (an unreadable record is an ``InvalidInput`` error in its place). At most ``concurrency`` in flight, at
+        most ``rate_per_second`` started per second, ``progress`` told as items finish; ``timeout`` (seconds) covers
+        the whole batch (see :func:`run`)."""
+        return run(self.client.resume_many(list(record_jsons), concurrency, rate_per_second, progress), timeout)
+
+
+class EkoRefundsBlocking(_ResumeMany):
     """:class:`refundkit.EkoRefunds` for synchronous code: same arguments, methods block and return the report.
 
     Each method takes an optional ``timeout`` in seconds (see :func:`run`). ``client`` is the async client inside.
@@ -168,24 +189,11 @@ class EkoRefundsBlocking:
         raised exception. ``timeout`` (seconds) covers the whole batch (see :func:`run`)."""
         return run(self.client.inquire_many(list(tids), concurrency, rate_per_second, progress), timeout)
 
-    def resume_many(
-        self,
-        record_jsons: Sequence[str],
-        concurrency: int = 32,
-        rate_per_second: Optional[float] = None,
-        progress: Optional[BulkProgress] = None,
-        timeout: Optional[float] = None,
-    ) -> List[BulkResult]:
-        """Resolves every attempt record by inquiry only, in one call (see :meth:`resume`); never re-sends a refund.
-        One :class:`refundkit.BulkResult` per record, in input order (an unreadable record is an ``InvalidInput``
-        error in its place). Other arguments as in :meth:`inquire_many`."""
-        return run(self.client.resume_many(list(record_jsons), concurrency, rate_per_second, progress), timeout)
-
     def __repr__(self) -> str:
         return "EkoRefundsBlocking({!r})".format(self.client)
 
 
-class PaytmRefundsBlocking:
+class PaytmRefundsBlocking(_ResumeMany):
     """:class:`refundkit.PaytmRefunds` for synchronous code: same arguments, methods block and return the report."""
 
     def __init__(
@@ -229,24 +237,11 @@ class PaytmRefundsBlocking:
         (seconds) covers the whole batch (see :func:`run`)."""
         return run(self.client.status_many(list(queries), concurrency, rate_per_second, progress), timeout)
 
-    def resume_many(
-        self,
-        record_jsons: Sequence[str],
-        concurrency: int = 32,
-        rate_per_second: Optional[float] = None,
-        progress: Optional[BulkProgress] = None,
-        timeout: Optional[float] = None,
-    ) -> List[BulkResult]:
-        """Resolves every attempt record by status polls only, in one call (see :meth:`resume`). One
-        :class:`refundkit.BulkResult` per record, in input order (an unreadable record is an ``InvalidInput`` error
-        in its place). Other arguments as in :meth:`status_many`."""
-        return run(self.client.resume_many(list(record_jsons), concurrency, rate_per_second, progress), timeout)
-
     def __repr__(self) -> str:
         return "PaytmRefundsBlocking({!r})".format(self.client)
 
 
-class Upi360RefundsBlocking:
+class Upi360RefundsBlocking(_ResumeMany):
     """:class:`refundkit.Upi360Refunds` for synchronous code: same arguments, methods block and return the report."""
 
     def __init__(
@@ -291,19 +286,6 @@ class Upi360RefundsBlocking:
         per item, in input order; a bad item is an error in its place, never a raised exception. ``timeout``
         (seconds) covers the whole batch (see :func:`run`)."""
         return run(self.client.status_many(list(requests), concurrency, rate_per_second, progress), timeout)
-
-    def resume_many(
-        self,
-        record_jsons: Sequence[str],
-        concurrency: int = 32,
-        rate_per_second: Optional[float] = None,
-        progress: Optional[BulkProgress] = None,
-        timeout: Optional[float] = None,
-    ) -> List[BulkResult]:
-        """Resolves every attempt record by status polls only, in one call (see :meth:`resume`). One
-        :class:`refundkit.BulkResult` per record, in input order (an unreadable record is an ``InvalidInput`` error
-        in its place). Other arguments as in :meth:`status_many`."""
-        return run(self.client.resume_many(list(record_jsons), concurrency, rate_per_second, progress), timeout)
 
     def __repr__(self) -> str:
         return "Upi360RefundsBlocking({!r})".format(self.client)
